@@ -82,3 +82,51 @@ export type ProgressEvent =
   | { type: 'check.started'; id: string; title: string }
   | { type: 'check.finished'; check: CheckResult }
   | { type: 'request'; roundTrip: number; api: 'xml' | 'oauth' | 'rest'; ms: number; httpStatus?: number };
+
+/** One HTTP exchange of a diagnosis, already redacted (no secret survives into it). */
+export interface TranscriptEntry {
+  at: string;
+  api: 'xml' | 'oauth' | 'rest';
+  method: string;
+  url: string;
+  requestHeaders: Record<string, string>;
+  requestBody: string;
+  status: number | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string;
+  ms: number;
+  error?: string;
+}
+
+/** What the doctor needs to diagnose one connection; shared by the CLI, the server and the UI flows. */
+export interface DoctorOptions {
+  credentials: import('./credentials.js').ConnectionCredentials;
+  /** What the application needs; default: the read-only accounting sync. */
+  require?: Requirement[];
+  /**
+   * `full` diagnoses everything. `company` checks only what can be known before the customer has
+   * credentials (company exists, subscription, sender authorization) by signing in with a probe user.
+   */
+  scope?: 'full' | 'company';
+  onProgress?: (event: ProgressEvent) => void;
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+  /** When given, every exchange is appended here, redacted. */
+  transcript?: TranscriptEntry[];
+  /** For tests and custom transports. */
+  fetch?: typeof globalThis.fetch;
+  signal?: AbortSignal;
+}
+
+/** The read-only accounting sync every diagnosis checks unless told otherwise (CONTRACT §2, `--require`). */
+export const DEFAULT_REQUIREMENTS: Requirement[] = [
+  'GLACCOUNT',
+  'VENDOR',
+  'CUSTOMER',
+  'APBILL',
+  'ARINVOICE',
+  'GLENTRY',
+  'LOCATIONENTITY',
+  'DEPARTMENT',
+  'LOCATION',
+].map((object) => ({ object, operation: 'readByQuery' as const }));
