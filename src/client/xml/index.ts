@@ -6,6 +6,24 @@
  */
 export { classifyReply, type HttpReply, parseRetryAfter, resultError, resultErrors } from './classify.js';
 export {
+  type ClientLogger,
+  type ExecuteOptions,
+  IntacctClient,
+  type IntacctClientOptions,
+  type RetryOptions,
+  type SessionInfo,
+} from './client.js';
+export {
+  assertCompleteCredentials,
+  type CredentialOptions,
+  type CredentialSource,
+  CredentialsError,
+  defaultProfileFile,
+  parseIni,
+  type ResolvedCredentials,
+  resolveCredentials,
+} from './credentials.js';
+export {
   describeErrors,
   type ErrorDetail,
   type ErrorLayer,
@@ -55,6 +73,7 @@ export {
   type XmlValue,
 } from './response.js';
 export { DEFAULT_MAX_BYTES, type ScanOptions, scanXml, type XmlElement } from './scanner.js';
+export { companySemaphore, Semaphore } from './semaphore.js';
 export {
   DEFAULT_TIMEOUT_MS,
   type PostXmlOptions,
