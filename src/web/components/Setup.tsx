@@ -279,8 +279,10 @@ export function groupRequirements(requirements: RequirementView[]): PermissionRo
     if (!row.objects.includes(label)) row.objects.push(label);
     rows.set(key, row);
   }
+  // Objects the server could not place in a module go last: they are the odd ones out.
+  const rank = (row: PermissionRow) => (row.module === '—' ? 1 : 0);
   return [...rows.values()].sort(
-    (a, b) => a.module.localeCompare(b.module) || a.permission.localeCompare(b.permission),
+    (a, b) => rank(a) - rank(b) || a.module.localeCompare(b.module) || a.permission.localeCompare(b.permission),
   );
 }
 
