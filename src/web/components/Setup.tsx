@@ -282,7 +282,8 @@ export function groupRequirements(requirements: RequirementView[]): PermissionRo
   // Objects the server could not place in a module go last: they are the odd ones out.
   const rank = (row: PermissionRow) => (row.module === '—' ? 1 : 0);
   return [...rows.values()].sort(
-    (a, b) => rank(a) - rank(b) || a.module.localeCompare(b.module) || a.permission.localeCompare(b.permission),
+    (a, b) =>
+      rank(a) - rank(b) || a.module.localeCompare(b.module) || a.permission.localeCompare(b.permission),
   );
 }
 
