@@ -107,6 +107,8 @@ export const faultSchema = z.strictObject({
   ]),
   count: z.number().int().positive().optional(),
   latencyMs: z.number().int().nonnegative().default(0),
+  /** Added: HTTP status for `html_error` (default 524) and `unavailable` (default 503). */
+  status: z.number().int().min(400).max(599).optional(),
 });
 
 const authStep = z.enum(['company', 'subscription', 'sender', 'user', 'entity', 'ip']);
@@ -190,6 +192,11 @@ export const behavioursSchema = z
     rest403Code: z.string().default('permissionDenied'),
     /** U26 */
     querySizeOver4000: z.enum(['clamp', 'reject']).default('clamp'),
+    /**
+     * Added (reference §1.4, §4.5): how a function on an object of an unsubscribed module fails:
+     * `Query Failed` / `Object definition X not found` (as for unknown objects) or `<Module> module is not subscribed`.
+     */
+    unsubscribedModule: z.enum(['object_not_found', 'module_not_subscribed']).default('object_not_found'),
     /** U29 */
     ipFilterEffect: z.enum(['a_signin', 'gateway_403', 'drop_connection']).default('a_signin'),
     accessTokenTtlSeconds: z.number().int().positive().default(43_200),
