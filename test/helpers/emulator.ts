@@ -19,17 +19,10 @@ export const DEMO = {
 
 export type TestWorld = World | WorldInput | undefined;
 
-function isWorld(w: World | WorldInput): w is World {
-  return (
-    'behaviours' in w &&
-    typeof (w as World).behaviours?.authOrder !== 'undefined' &&
-    Array.isArray(w.companies)
-  );
-}
-
 /** Starts an emulator on 127.0.0.1, port 0: the demo world by default, or an inline world. Close it yourself. */
 export async function startTestEmulator(world?: TestWorld): Promise<RunningEmulator> {
-  const resolved = world === undefined ? undefined : isWorld(world) ? world : defineWorld(world);
+  // A parsed world is also valid input, so both kinds go through the same validation.
+  const resolved = world === undefined ? undefined : defineWorld(world as WorldInput);
   return startEmulator({ ...(resolved ? { world: resolved } : {}), host: '127.0.0.1', port: 0 });
 }
 
