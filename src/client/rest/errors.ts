@@ -116,10 +116,12 @@ function fromIaError(err: Json, status: number, shape: ErrorShape): RestErrorFie
   const details = err.details;
   const requestId = isObject(details) ? str(details.requestId) : undefined;
   const placeholders = info && isObject(info.placeholders) ? info.placeholders : undefined;
+  const firstDetail = Array.isArray(details) && isObject(details[0]) ? str(details[0].code) : undefined;
   return {
     httpStatus: status,
     code: str(err.code),
-    errorId: str(err.errorId),
+    // Shape A carries the specific code only in details[] (e.g. REST-1216 under invalidRequest).
+    errorId: str(err.errorId) ?? (firstDetail && /^(REST|GW)-/i.test(firstDetail) ? firstDetail : undefined),
     message: str(err.message) ?? str(err.code) ?? `HTTP ${status}`,
     supportId: decodeSupportId(str(err.supportId)),
     requestId,
