@@ -543,7 +543,7 @@ function getAPISession(env: FunctionEnv, node: XNode): FunctionOutcome {
 }
 
 function labelOf(object: string): string {
-  return OBJECTS[object]?.label ?? objectDef(object).label;
+  return objectDef(object).label;
 }
 
 function writeGuard(
@@ -564,9 +564,13 @@ function writeGuard(
   return permissionError(env, operation, requested);
 }
 
-function recordFromNode(node: XNode): Record<string, string> {
-  const rec: Record<string, string> = {};
-  for (const c of node.children) rec[c.name.toUpperCase()] = c.children.length ? '' : c.text.trim();
+/** Flattens nested elements (e.g. DISPLAYCONTACT/PRINTAS) to dotted names (DISPLAYCONTACT.PRINTAS). */
+function recordFromNode(node: XNode, prefix = '', rec: Record<string, string> = {}): Record<string, string> {
+  for (const c of node.children) {
+    const name = `${prefix}${c.name.toUpperCase()}`;
+    if (c.children.length) recordFromNode(c, `${name}.`, rec);
+    else rec[name] = c.text.trim();
+  }
   return rec;
 }
 
@@ -576,6 +580,8 @@ function validateFields(object: string, rec: Record<string, string>, isCreate: b
   const errors: XmlError[] = [];
   for (const [name, value] of Object.entries(rec)) {
     const f = known.get(name);
+    // Compound fields (contacts, addresses) are kept as given; only flat fields are checked.
+    if (!f && name.includes('.')) continue;
     if (!f) {
       errors.push({ errorno: 'BL01001973', description2: `${name} is not a valid field of ${object}.` });
       continue;
