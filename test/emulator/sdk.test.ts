@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
 import * as IA from '@intacct/intacct-sdk';
 import { describe, expect, it } from 'vitest';
-import { DEMO, useEmulator } from '../helpers/emulator.js';
+import { DEMO, setupEmulator } from '../helpers/emulator.js';
 
 // The official SDK only talks to *.intacct.com; the preload resolves those names to 127.0.0.1.
 createRequire(import.meta.url)('../preload/intacct-dns.cjs');
 
-const em = useEmulator();
+const em = setupEmulator();
 
 function config(over: Partial<IA.ClientConfig> = {}): IA.ClientConfig {
   const c = new IA.ClientConfig();

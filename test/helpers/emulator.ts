@@ -30,7 +30,7 @@ export async function startTestEmulator(world?: TestWorld): Promise<RunningEmula
  * Starts an emulator before the file's tests and closes it after them. Read `em.url`, `em.context`
  * inside tests (not at collection time).
  */
-export function useEmulator(world?: TestWorld): RunningEmulator {
+export function setupEmulator(world?: TestWorld): RunningEmulator {
   let running: RunningEmulator | undefined;
   beforeAll(async () => {
     running = await startTestEmulator(world);
@@ -39,7 +39,7 @@ export function useEmulator(world?: TestWorld): RunningEmulator {
     await running?.close();
   });
   const need = () => {
-    if (!running) throw new Error('useEmulator: read it inside a test, after beforeAll');
+    if (!running) throw new Error('setupEmulator: read it inside a test, after beforeAll');
     return running;
   };
   return {
