@@ -62,7 +62,7 @@ function describe(path: string, headers: IncomingMessage['headers'], body: strin
   };
 }
 
-export const escape = (s: string) =>
+export const xmlEscape = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A full success envelope around result blocks. */
@@ -78,7 +78,7 @@ export function okEnvelope(results: string, sessionTimeout = '2099-01-01T06:00:0
 
 export function okResult(fn: { controlId: string; name: string }, data = '', attrs = ''): string {
   return (
-    `<result><status>success</status><function>${fn.name}</function><controlid>${escape(fn.controlId)}</controlid>` +
+    `<result><status>success</status><function>${fn.name}</function><controlid>${xmlEscape(fn.controlId)}</controlid>` +
     `<data${attrs}>${data}</data></result>`
   );
 }
@@ -90,8 +90,8 @@ export function failResult(
   status = 'failure',
 ): string {
   return (
-    `<result><status>${status}</status><function>${fn.name}</function><controlid>${escape(fn.controlId)}</controlid>` +
-    `<errormessage><error><errorno>${errorno}</errorno><description></description><description2>${escape(d2)}</description2>` +
+    `<result><status>${status}</status><function>${fn.name}</function><controlid>${xmlEscape(fn.controlId)}</controlid>` +
+    `<errormessage><error><errorno>${errorno}</errorno><description></description><description2>${xmlEscape(d2)}</description2>` +
     '<correction></correction></error></errormessage></result>'
   );
 }

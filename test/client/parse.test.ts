@@ -96,7 +96,7 @@ describe('successful responses', () => {
 
   it('getUserPermissions: nested applications and policies', () => {
     const [r] = parseResponse(fixture('getuserpermissions.xml')).results;
-    const subs = (r?.data[0] as { appSubscription: unknown[] }).appSubscription;
+    const subs = (r!.data[0] as { appSubscription: unknown[] }).appSubscription;
     expect(subs).toHaveLength(2);
     expect(subs[0]).toEqual({
       applicationName: 'General Ledger',
