@@ -143,7 +143,6 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: false,
     bodyLimit: 1_048_576,
     trustProxy: false,
     genReqId: () => randomUUID(),
