@@ -122,3 +122,50 @@ export function ccForm(username: string, overrides: Record<string, string> = {})
     ...overrides,
   });
 }
+
+export interface BrowserOutcome {
+  /** Where the authorize page sent the browser, if it redirected. */
+  location?: string;
+  /** The last page shown, if it did not redirect. */
+  status: number;
+  html: string;
+}
+
+const hidden = (html: string, name: string) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1];
+
+/** Plays the person in the browser: loads the authorize page, signs in, then accepts or declines. */
+export async function browse(
+  authorizeUrl: string,
+  person: { companyId: string; userId: string; password: string; decision?: 'accept' | 'decline' },
+): Promise<BrowserOutcome> {
+  const first = await fetch(authorizeUrl, { redirect: 'manual' });
+  if (first.status === 302) return { location: first.headers.get('location')!, status: 302, html: '' };
+  const html = await first.text();
+  const request = hidden(html, 'request');
+  const action = html.match(/<form method="post" action="([^"]+)"/)?.[1];
+  if (first.status !== 200 || !request || !action) return { status: first.status, html };
+  const target = new URL(action.replace(/&amp;/g, '&'), authorizeUrl).toString();
+  const signIn = await fetch(target, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      request,
+      step: 'signin',
+      company_id: person.companyId,
+      user_id: person.userId,
+      password: person.password,
+    }),
+  });
+  const consentHtml = await signIn.text();
+  if (!consentHtml.includes('name="decision"')) return { status: signIn.status, html: consentHtml };
+  const consent = await fetch(target, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ request, step: 'consent', decision: person.decision ?? 'accept' }),
+  });
+  const location = consent.headers.get('location');
+  if (location) return { location, status: consent.status, html: '' };
+  return { status: consent.status, html: await consent.text() };
+}
