@@ -333,7 +333,12 @@ class InCodeMigrations implements MigrationProvider {
 }
 
 export async function migrate(handle: Database_): Promise<void> {
-  const migrator = new Migrator({ db: handle.db, provider: new InCodeMigrations(handle.engine) });
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: new InCodeMigrations(handle.engine),
+    // Kysely looks the lock table up across schemas; pin it so parallel schemas do not confuse it.
+    ...(handle.schema ? { migrationTableSchema: handle.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
