@@ -121,7 +121,8 @@ export function classifyBlocking(outcome: FailedOutcome): Blocking {
       return {
         cause: 'gateway.unavailable',
         check: 'gateway.available',
-        detail: `The connection was dropped before Intacct answered: ${outcome.message}`,
+        detail: `The connection was dropped before Intacct answered: ${outcome.message}. Usually transient; an IP address filter that drops connections looks the same.`,
+        candidates: ['gateway.unavailable', 'user.ip_not_allowed'],
       };
     }
     return {
@@ -136,6 +137,16 @@ export function classifyBlocking(outcome: FailedOutcome): Blocking {
   const text = allText(e);
 
   if (outcome.layer === 'gateway') {
+    if (outcome.httpStatus === 403) {
+      return {
+        cause: 'user.ip_not_allowed',
+        check: 'user.signin',
+        detail:
+          'The gateway refused the request with HTTP 403 (forbidden). An IP address filter on the company is the most likely reason; a proxy or firewall in between can do the same.',
+        candidates: ['user.ip_not_allowed', 'network.unreachable'],
+        ...ev,
+      };
+    }
     switch (outcome.kind) {
       case 'rate_limited':
         return {
@@ -167,15 +178,6 @@ export function classifyBlocking(outcome: FailedOutcome): Blocking {
           ...ev,
         };
       default: {
-        if (outcome.httpStatus === 403) {
-          return {
-            cause: 'user.ip_not_allowed',
-            check: 'user.signin',
-            detail: `The gateway answered HTTP 403 (forbidden). An IP address filter on the company is the most likely reason; a proxy in between can also do this.`,
-            candidates: ['user.ip_not_allowed', 'network.unreachable'],
-            ...ev,
-          };
-        }
         if (outcome.httpStatus === 404 || outcome.httpStatus === 405) {
           return {
             cause: 'network.unreachable',

@@ -8,9 +8,10 @@ import type { ConnectionCredentials } from '../shared/credentials.js';
  *   user or password → user.invalid_credentials).
  * - Leading/trailing whitespace in an ID breaks sign-in (Intacct compares IDs exactly), so it is an error
  *   finding; the fix is unambiguous, so the rest is diagnosed with the trimmed value.
- * - `company|entity` in Company ID is an error finding; when no other entity ID was given the split is
- *   unambiguous and the rest is diagnosed with the parts. `console|company|entity` is split the same way
- *   (company is the middle part). An entity typed in both places with different values stops.
+ * - `company|entity` in Company ID is a warning: some clients accept that form, but the XML login has its
+ *   own entity field, and a value with a `|` breaks wherever the two are used separately. The split is
+ *   unambiguous, so the rest is diagnosed with the parts. `console|company|entity` is split the same
+ *   way (company is the middle part). An entity typed in both places with different values stops.
  * - An email address as user ID is only a warning: Intacct user IDs may legitimately look like one.
  * - Spaces inside an ID are a warning: the value is sent as typed, since it may be right.
  * Passwords are never inspected beyond emptiness: any character may be part of one.
@@ -140,8 +141,8 @@ export function checkInput(credentials: ConnectionCredentials, options: InputOpt
       issues.push({
         field: 'companyId',
         cause: 'company.not_found',
-        severity: 'error',
-        detail: `Company ID "${company}" has the ${shape} form; the XML login wants the company ID alone and the entity ID separately. Diagnosed with company "${companyPart}" and entity "${entityPart}".`,
+        severity: 'warning',
+        detail: `Company ID "${company}" has the ${shape} form. The XML login has a separate entity field, and a company ID with "|" is not found wherever the two are used separately. Diagnosed with company "${companyPart}" and entity "${entityPart}".`,
         correction: `Enter "${companyPart}" as the company ID and "${entityPart}" as the entity ID.`,
       });
       values.companyId = companyPart;

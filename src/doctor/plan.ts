@@ -13,6 +13,7 @@ import type { Requirement } from '../shared/report.js';
  *   getAPISession                → sign-in confirmed, the entity the session works in
  *   USERINFO read of the user    → Web Services user or regular user, admin privileges, status
  *   USERROLES read of the user   → role assigned (role-based companies)
+ *   ROLES read (one row)         → whether the company has roles (role- or user-based permissions)
  *   getUserPermissions           → rights per application and permission (create/update/delete,
  *                                  which cannot be probed without writing), subscribed applications
  *   one read per required object → the object exists (module subscribed) and the user may list/view it
@@ -22,6 +23,7 @@ export const CONTROL = {
   session: 'doctor-session',
   userinfo: 'doctor-userinfo',
   userroles: 'doctor-userroles',
+  roles: 'doctor-roles',
   permissions: 'doctor-permissions',
   entities: 'doctor-entities',
 } as const;
@@ -70,6 +72,7 @@ export function buildProbePlan(
       { object: 'USERROLES', query: `USERID = ${queryLiteral(userId)}`, fields: '*', pageSize: 100 },
       CONTROL.userroles,
     ),
+    functions.readByQuery({ object: 'ROLES', query: '', fields: 'NAME', pageSize: 1 }, CONTROL.roles),
     functions.getUserPermissions({ userId }, CONTROL.permissions),
   ];
   for (const p of probes) {

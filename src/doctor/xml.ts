@@ -188,8 +188,19 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
       return finish(values);
     }
     const second = classifyBlocking(retry.outcome);
-    // Without the entity the answer changed: the new answer is about the user, not the entity.
-    if (second.cause !== blocking.cause || !second.ambiguousSignIn) blocking = second;
+    if (second.check === 'entity.access' && blocking.check === 'entity.access') {
+      // Both sign-ins were refused over the entity: the user may not work at the top level, so it is
+      // restricted to some entities, and this one is not among them (or does not exist).
+      blocking = {
+        ...blocking,
+        cause: 'entity.access_denied',
+        detail: `Signing in with entity ID ${values.entityId} was refused ("${stripIds(blocking.description2 ?? '')}"), and so was signing in at the top level ("${stripIds(second.description2 ?? '')}"): the user is restricted to certain entities, and ${values.entityId} is not one of them, or no entity has that ID.`,
+        candidates: ['entity.access_denied', 'entity.not_found', 'entity.top_level_denied'],
+      };
+    } else if (second.cause !== blocking.cause || !second.ambiguousSignIn) {
+      // Without the entity the answer changed: the new answer is about the user, not the entity.
+      blocking = second;
+    }
   }
 
   applyBlocking(ctx, blocking, ms, first.outcome);
@@ -434,13 +445,23 @@ function interpretProbes(ctx: RunContext, parsed: ParsedResponse, probes: Probe[
     permsResult && permsResult.status === 'success' ? parseUserPermissions(permsResult.data) : undefined;
 
   // Role-based or user-based: a user with role assignments is in a role-based company; a user-based
-  // company has no roles to assign. When the user has none, the company's role list decides.
+  // company has no roles at all. A user with no rights whatsoever is the signature of a missing role.
   const rolesResult = byId.get(CONTROL.userroles);
   const roleNames =
     rolesResult && rolesResult.status === 'success'
       ? rolesResult.data.map((r) => recordField(r, 'ROLENAME')).filter(Boolean)
       : undefined;
-  const model = permissionModelOf(parsed, roleNames);
+  const rolesList = byId.get(CONTROL.roles);
+  const companyHasRoles =
+    rolesList?.status === 'success' ? (rolesList.totalCount ?? rolesList.data.length) > 0 : undefined;
+  const hasAnyRights = rights ? rights.size > 0 : undefined;
+  const model: PermissionModel = roleNames?.length
+    ? 'role'
+    : companyHasRoles === true
+      ? 'role'
+      : companyHasRoles === false
+        ? 'user'
+        : 'unknown';
 
   // Per requirement.
   const probeByObject = new Map(probes.map((p) => [p.object, p]));
@@ -499,8 +520,8 @@ function interpretProbes(ctx: RunContext, parsed: ParsedResponse, probes: Probe[
   }
 
   // Role assigned.
-  const noRole = model === 'role' && roleNames !== undefined && roleNames.length === 0;
-  const everyDenied = verdicts.length > 0 && verdicts.every((v) => v.verdict === 'missing');
+  const noRole =
+    model !== 'user' && (roleNames?.length === 0 || (roleNames === undefined && hasAnyRights === false));
   if (model === 'user') {
     tracker.finish('role.assigned', {
       status: 'skip',
@@ -512,22 +533,25 @@ function interpretProbes(ctx: RunContext, parsed: ParsedResponse, probes: Probe[
       status: 'fail',
       cause: 'permission.no_role',
       ms,
-      detail: `The company uses role-based permissions and user ${values.userId} has no role.`,
+      detail:
+        roleNames?.length === 0
+          ? `User ${values.userId} has no role assigned.`
+          : `User ${values.userId} has no rights at all (Intacct lists no application for it): in a role-based company this means no role is assigned, or its roles grant nothing. (In a user-based company it would mean no permissions were granted.)`,
     });
   } else if (roleNames?.length) {
     tracker.finish('role.assigned', { status: 'pass', ms, detail: `Roles: ${roleNames.join(', ')}.` });
-  } else if (everyDenied && model === 'unknown') {
+  } else if (model === 'role' && hasAnyRights) {
     tracker.finish('role.assigned', {
-      status: 'unknown',
+      status: 'pass',
       ms,
       detail:
-        'Could not read the user’s roles, and every probe was refused: the user may have no role at all.',
+        'The company uses roles and the user has rights, which in a role-based company come from its roles.',
     });
   } else {
     tracker.finish('role.assigned', {
       status: 'unknown',
       ms,
-      detail: 'Could not read the user’s role assignments.',
+      detail: 'Could not read the user’s role assignments or the company’s roles.',
     });
   }
 
@@ -610,19 +634,6 @@ function interpretProbes(ctx: RunContext, parsed: ParsedResponse, probes: Probe[
     add(ctx, { cause: 'gateway.unavailable', detail });
   }
   tracker.finishRemaining('Could not decide from the answers received.', ms);
-}
-
-function permissionModelOf(_parsed: ParsedResponse, roleNames: string[] | undefined): PermissionModel {
-  if (roleNames && roleNames.length > 0) return 'role';
-  const roles = _parsed.results.find((r) => r.controlId === CONTROL.userroles);
-  if (!roles) return 'unknown';
-  // Intacct answers role reads in a user-based company as an unknown object or with a note saying
-  // so; the emulator does the same. An empty list alone cannot tell, so the company's roles decide.
-  const text = resultText(roles);
-  if (roles.status !== 'success' && /user[- ]based/i.test(text)) return 'user';
-  if (roles.status !== 'success' && isObjectMissing(text)) return 'user';
-  if (roles.status === 'success') return 'role';
-  return 'unknown';
 }
 
 function verdictFor(
