@@ -228,7 +228,7 @@ export const worldObjectSchema = z.strictObject({
 export const worldSchema = z.preprocess(withoutExtensions, worldObjectSchema);
 
 export type World = z.output<typeof worldSchema>;
-export type WorldInput = z.input<typeof worldSchema>;
+export type WorldInput = z.input<typeof worldObjectSchema>;
 export type Company = World['companies'][number];
 export type User = Company['users'][number];
 export type Role = Company['roles'][number];
