@@ -1,5 +1,3 @@
-import { escapeXml } from './escape.js';
-
 export const REDACTED = '[REDACTED]';
 
 /**
@@ -32,46 +30,44 @@ function regexEscape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Every form a secret can take in a transcript or a log line. */
-function variants(secret: string): string[] {
-  const out = new Set<string>();
-  const forms = [secret, secret.replace(/\r\n/g, '\n'), secret.replace(/\r?\n/g, '\r\n')];
-  for (const s of forms) {
-    out.add(s);
-    const xml = escapeXml(s);
-    out.add(xml);
-    out.add(xml.replace(/&apos;/g, '&#039;').replace(/&quot;/g, '&#034;'));
-    out.add(xml.replace(/&apos;/g, '&#39;').replace(/&quot;/g, '&#34;'));
-    out.add(xml.replace(/&apos;/g, '&#x27;').replace(/&quot;/g, '&#x22;'));
-    out.add(s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
-    const json = JSON.stringify(s).slice(1, -1);
-    out.add(json);
-    out.add(JSON.stringify(json).slice(1, -1));
-    out.add(encodeURIComponent(s));
-    out.add(encodeURIComponent(s).replace(/%20/g, '+'));
-  }
-  return [...out].filter((v) => v.length > 0);
-}
+const CHAR_FORMS: Record<string, string[]> = {
+  '&': ['&', '&amp;', '&#38;', '&#x26;', '\\u0026'],
+  '<': ['<', '&lt;', '&#60;', '&#x3c;', '&#x3C;', '\\u003c', '\\u003C'],
+  '>': ['>', '&gt;', '&#62;', '&#x3e;', '&#x3E;', '\\u003e', '\\u003E'],
+  '"': ['"', '&quot;', '&#34;', '&#034;', '&#x22;', '\\"'],
+  "'": ["'", '&apos;', '&#39;', '&#039;', '&#x27;', "\\'"],
+  '\\': ['\\', '\\\\'],
+};
+const WHITESPACE_RUN = '(?:\\s|\\\\[rnt]|&#(?:9|10|13|x9|xa|xA|xd|xD);)+';
 
+/**
+ * One pattern per secret that matches it in every form it takes in a transcript or a log line:
+ * raw, XML-escaped (any entity style), JSON-escaped, with its line breaks re-wrapped or re-indented,
+ * and URL-encoded.
+ */
 function secretPattern(secret: string): string {
-  const alternatives = variants(secret).map(regexEscape);
-  // A value with line breaks may be re-wrapped or re-indented on the way; match any whitespace run there.
-  if (/\s/.test(secret.trim())) {
-    const parts = secret
-      .trim()
-      .split(/\s+/)
-      .map((p) => regexEscape(escapeXml(p)));
-    alternatives.push(parts.join('(?:\\s|\\\\[rnt])+'));
-    const raw = secret.trim().split(/\s+/).map(regexEscape);
-    alternatives.push(raw.join('(?:\\s|\\\\[rnt])+'));
+  let charwise = '';
+  let inSpace = false;
+  for (const ch of secret) {
+    if (/\s/.test(ch)) {
+      if (!inSpace) charwise += WHITESPACE_RUN;
+      inSpace = true;
+      continue;
+    }
+    inSpace = false;
+    const forms = CHAR_FORMS[ch];
+    charwise += forms ? `(?:${forms.map(regexEscape).join('|')})` : regexEscape(ch);
   }
+  const alternatives = [charwise];
+  const url = encodeURIComponent(secret);
+  if (url !== secret) alternatives.push(regexEscape(url), regexEscape(url.replace(/%20/g, '+')));
   return alternatives.join('|');
 }
 
 const cache = new Map<string, RegExp>();
 
 function secretsRegex(secrets: readonly string[]): RegExp | null {
-  const list = [...new Set(secrets.filter((s) => typeof s === 'string' && s.length > 0))].sort(
+  const list = [...new Set(secrets.filter((s) => typeof s === 'string' && s.trim().length > 0))].sort(
     (a, b) => b.length - a.length,
   );
   if (list.length === 0) return null;
