@@ -38,7 +38,7 @@ interface Case {
   expect: Expect;
 }
 
-const FULL_RIGHTS = {
+const FULL_RIGHTS: Record<string, Array<'list' | 'view' | 'add' | 'edit' | 'delete'>> = {
   GLACCOUNT: ['list', 'view'],
   GLENTRY: ['list', 'view'],
   VENDOR: ['list', 'view', 'add', 'edit'],
@@ -50,7 +50,7 @@ const FULL_RIGHTS = {
   LOCATION: ['list', 'view'],
   USERINFO: ['list', 'view'],
   ROLES: ['list', 'view'],
-} as const;
+};
 
 type CompanyInput = NonNullable<WorldInput['companies']>[number];
 type UserInput = NonNullable<CompanyInput['users']>[number];
@@ -62,7 +62,7 @@ function company(id: string, over: Partial<CompanyInput> = {}, user: Partial<Use
     roles: [
       {
         name: 'Integration',
-        permissions: { ...FULL_RIGHTS } as Record<string, ('list' | 'view' | 'add' | 'edit')[]>,
+        permissions: { ...FULL_RIGHTS },
       },
     ],
     users: [{ id: DEMO.userId, password: DEMO.userPassword, admin: 'full', roles: ['Integration'], ...user }],
