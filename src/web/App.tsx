@@ -4,6 +4,7 @@ import { type Credentials, EMPTY_CREDENTIALS } from './components/CredentialsFor
 import { errorText, Notice, useFocusOnChange } from './components/common.js';
 import { Dashboard } from './components/Dashboard.js';
 import { Help } from './components/Help.js';
+import { OAuthError } from './components/OAuthError.js';
 import { OAuthResult } from './components/OAuthResult.js';
 import { type PrecheckState, Setup, stepFrom } from './components/Setup.js';
 import { isEmbedded, post } from './embed.js';
@@ -170,6 +171,7 @@ export function App() {
             <Notice kind="error">{session.message}</Notice>
           </div>
         )}
+        {route.name === 'oauth-error' && <OAuthError reason={route.reason} />}
         {route.name === 'oauth-result' && session.phase === 'ready' && (
           <OAuthResult id={route.id} token={session.token} />
         )}

@@ -129,7 +129,10 @@ export const api = {
     request<{ authorizeUrl: string }>('/api/connect/oauth/start', { auth: token }),
   connection: (token: string, id: string) =>
     request<ConnectionView>(`/api/connect/connections/${encodeURIComponent(id)}`, { auth: token }),
-  articles: () => request<{ articles: ArticleSummary[] }>('/api/help/articles'),
+  articles: (query?: string) =>
+    request<{ articles: ArticleSummary[] }>(
+      query ? `/api/help/articles?q=${encodeURIComponent(query)}` : '/api/help/articles',
+    ),
   article: (id: string) => request<Record<string, unknown>>(`/api/help/articles/${encodeURIComponent(id)}`),
   explain: (text: string) =>
     request<{ matches: ExplainMatch[] }>('/api/explain', { method: 'POST', body: json({ text }) }),

@@ -193,6 +193,10 @@ export const m = {
     loading: 'Loading the result…',
     notFound: 'We could not find this connection. Start again from the connect page.',
     denied: 'You declined access on Intacct’s page, so nothing was connected.',
+    errorHeading: 'Sign-in with Intacct did not finish',
+    stateMismatch:
+      'The sign-in took too long or was started in another tab, so it was stopped for your safety. Start it again.',
+    otherError: (reason: string) => `Intacct ended the sign-in with the error “${reason}”.`,
     startOver: 'Start again',
   },
   help: {
@@ -202,6 +206,7 @@ export const m = {
     searchPlaceholder: 'For example: sender, locked, permission',
     results: (n: number) => (n === 1 ? '1 article' : `${n} articles`),
     noResults: 'No article matches. Try another word, or paste the error below.',
+    moreFromServer: 'Also related',
     causes: 'Connection problems',
     guides: 'Set-up guides',
     back: 'All help articles',

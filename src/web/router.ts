@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 export type Route =
   | { name: 'setup'; step: string | null }
   | { name: 'oauth-result'; id: string }
+  | { name: 'oauth-error'; reason: string }
   | { name: 'help'; article: string | null }
   | { name: 'dashboard' };
 
@@ -14,6 +15,7 @@ export function parseHash(hash: string): Route {
   if (head === 'help') return { name: 'help', article: second ?? null };
   if (head === 'dashboard') return { name: 'dashboard' };
   if (head === 'oauth-result' && second) return { name: 'oauth-result', id: second };
+  if (head === 'oauth-error') return { name: 'oauth-error', reason: second ?? 'unknown' };
   if (head === 'connect') return { name: 'setup', step: 'credentials' };
   if (head === 'setup') return { name: 'setup', step: second ?? null };
   return { name: 'setup', step: null };
@@ -35,6 +37,8 @@ export function href(route: Route): string {
       return '#/dashboard';
     case 'oauth-result':
       return `#/oauth-result/${encodeURIComponent(route.id)}`;
+    case 'oauth-error':
+      return `#/oauth-error/${encodeURIComponent(route.reason)}`;
     case 'setup':
       return route.step ? `#/setup/${encodeURIComponent(route.step)}` : '#/';
   }

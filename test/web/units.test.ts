@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseStreamEvent } from '../../src/web/api.js';
 import { validate } from '../../src/web/components/CredentialsForm.js';
-import { filterArticles } from '../../src/web/components/Help.js';
+import { filterArticles, mergeHits } from '../../src/web/components/Help.js';
 import { groupRequirements, STEPS, stepFrom } from '../../src/web/components/Setup.js';
 import { targetOrigin, toMessage } from '../../src/web/embed.js';
 import { m } from '../../src/web/messages.js';
@@ -94,6 +94,10 @@ describe('router', () => {
     expect(parseHash('#/help/permission.missing')).toEqual({ name: 'help', article: 'permission.missing' });
     expect(parseHash('#/oauth-result/abc%20d')).toEqual({ name: 'oauth-result', id: 'abc d' });
     expect(parseHash('#/dashboard')).toEqual({ name: 'dashboard' });
+    expect(parseHash('#/oauth-error/access_denied')).toEqual({
+      name: 'oauth-error',
+      reason: 'access_denied',
+    });
     expect(parseHash('#/help/%E0%A4%A')).toEqual({ name: 'help', article: '%E0%A4%A' });
     for (const hash of [
       '#/help',
@@ -157,6 +161,11 @@ describe('help search', () => {
     expect(filterArticles(articles, 'not authorized').map((a) => a.id)).toEqual(['sender.not_authorized']);
     expect(filterArticles(articles, '   ')).toHaveLength(3);
     expect(filterArticles(articles, 'zebra')).toEqual([]);
+  });
+  it('adds server-only hits after the local ones, each article once', () => {
+    const [a, b, c] = articles;
+    expect(mergeHits([b!], [a!, b!, c!]).map((x) => x.id)).toEqual([b!.id, a!.id, c!.id]);
+    expect(mergeHits([], [])).toEqual([]);
   });
 });
 

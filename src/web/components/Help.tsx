@@ -19,6 +19,12 @@ export function filterArticles(articles: ArticleSummary[], query: string): Artic
   });
 }
 
+/** Local matches first, then server-only matches, each article once. */
+export function mergeHits(local: ArticleSummary[], server: ArticleSummary[]): ArticleSummary[] {
+  const seen = new Set(local.map((a) => a.id));
+  return [...local, ...server.filter((a) => !seen.has(a.id))];
+}
+
 export function Help({ article }: { article: string | null }) {
   const headingRef = useRef<HTMLHeadingElement>(null);
   useFocusOnChange(headingRef, article);
@@ -41,7 +47,30 @@ function HelpIndex({ headingRef }: { headingRef: HeadingRef }) {
       (e) => setError(errorText(e)),
     );
   }, []);
-  const shown = useMemo(() => filterArticles(articles ?? [], query), [articles, query]);
+  const [serverHits, setServerHits] = useState<ArticleSummary[]>([]);
+  // The server's search also looks inside article bodies; its extra hits are merged after the local ones.
+  useEffect(() => {
+    const q = query.trim();
+    if (!q) {
+      setServerHits([]);
+      return;
+    }
+    let live = true;
+    const timer = window.setTimeout(() => {
+      api.articles(q).then(
+        (a) => live && setServerHits(a.articles),
+        () => live && setServerHits([]),
+      );
+    }, 250);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [query]);
+  const shown = useMemo(
+    () => mergeHits(filterArticles(articles ?? [], query), serverHits),
+    [articles, query, serverHits],
+  );
   const causes = shown.filter((a) => a.kind === 'cause');
   const guides = shown.filter((a) => a.kind !== 'cause');
   return (
@@ -161,6 +190,13 @@ const strings = (value: unknown): string[] =>
 
 function ArticleView({ id, headingRef }: { id: string; headingRef: HeadingRef }) {
   const [data, setData] = useState<Record<string, unknown> | null>(null);
+  const [titles, setTitles] = useState<Record<string, string>>({});
+  useEffect(() => {
+    api.articles().then(
+      (a) => setTitles(Object.fromEntries(a.articles.map((x) => [x.id, x.title]))),
+      () => undefined,
+    );
+  }, []);
   const [error, setError] = useState<{ text: string; notFound: boolean } | null>(null);
   useEffect(() => {
     setData(null);
@@ -185,7 +221,7 @@ function ArticleView({ id, headingRef }: { id: string; headingRef: HeadingRef })
       </h1>
       {error && !error.notFound && <Notice kind="error">{error.text}</Notice>}
       {!data && !error && <p>{m.common.loading}</p>}
-      {data && <ArticleBody data={data} />}
+      {data && <ArticleBody data={data} titles={titles} />}
     </article>
   );
 }
@@ -206,7 +242,7 @@ function List({ heading, items, ordered }: { heading: string; items: string[]; o
 }
 
 /** Renders a cause article or a setup guide (catalog data) with whatever sections it has. */
-function ArticleBody({ data }: { data: Record<string, unknown> }) {
+function ArticleBody({ data, titles }: { data: Record<string, unknown>; titles: Record<string, string> }) {
   const why = Array.isArray(data.why)
     ? data.why.map((w) =>
         typeof w === 'string'
@@ -296,7 +332,7 @@ function ArticleBody({ data }: { data: Record<string, unknown> }) {
           <ul className="bullets">
             {related.map((r) => (
               <li key={r}>
-                <a href={href({ name: 'help', article: r })}>{r}</a>
+                <a href={href({ name: 'help', article: r })}>{titles[r] ?? r}</a>
               </li>
             ))}
           </ul>
