@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import pg from 'pg';
+import { diagnose } from '../../src/doctor/index.js';
 import {
   type AppConfig,
   generateSecretKey,
@@ -12,7 +13,6 @@ import {
   startServer,
 } from '../../src/server/index.js';
 import type { Diagnose } from '../../src/server/service.js';
-import type { DoctorOptions, DoctorReport } from '../../src/shared/report.js';
 import { DEMO } from '../helpers/emulator.js';
 
 export { DEMO };
@@ -76,48 +76,9 @@ export class LogCapture extends Writable {
   }
 }
 
-/** The doctor's diagnose(); until it lands, a temporary adapter that signs in against the real emulator. */
+/** The real doctor: every server test diagnoses against a real emulator. */
 export async function realDiagnose(): Promise<Diagnose> {
-  const mod = (await import('../../src/doctor/index.js')) as unknown as { diagnose?: Diagnose };
-  if (typeof mod.diagnose === 'function') return mod.diagnose;
-  return temporaryDiagnose;
-}
-
-async function temporaryDiagnose(options: DoctorOptions): Promise<DoctorReport> {
-  const c = options.credentials;
-  const started = Date.now();
-  options.onProgress?.({ type: 'check.started', id: 'user.signin', title: 'Sign in' });
-  const xml = `<?xml version="1.0" encoding="UTF-8"?><request><control><senderid>${c.senderId}</senderid><password>${c.senderPassword}</password><controlid>t</controlid><uniqueid>false</uniqueid><dtdversion>3.0</dtdversion></control><operation><authentication><login><userid>${c.userId ?? 'probe'}</userid><companyid>${c.companyId}</companyid><password>${c.userPassword ?? 'x'}</password>${c.entityId ? `<locationid>${c.entityId}</locationid>` : ''}</login></authentication><content><function controlid="f"><getAPISession/></function></content></operation></request>`;
-  const res = await fetch(c.endpointUrl!, {
-    method: 'POST',
-    headers: { 'content-type': 'application/xml' },
-    body: xml,
-  });
-  const text = await res.text();
-  const ok = res.status === 200 && !text.includes('<status>failure</status>');
-  const cause =
-    res.status === 429
-      ? 'gateway.rate_limited'
-      : res.status >= 500
-        ? 'gateway.unavailable'
-        : 'user.invalid_credentials';
-  const check = {
-    id: 'user.signin',
-    title: 'Sign in',
-    status: ok ? 'pass' : 'fail',
-    cause: ok ? null : cause,
-    ms: Date.now() - started,
-  } as const;
-  options.onProgress?.({ type: 'check.finished', check });
-  return {
-    ok,
-    mode: 'xml',
-    roundTrips: 1,
-    checks: [check],
-    findings: ok
-      ? []
-      : [{ cause, severity: 'error', title: 'Sign-in failed', detail: '', fix: ['Fix it'], article: cause }],
-  };
+  return diagnose;
 }
 
 export const API_KEY = 'ick_test_management_key_0123456789';
