@@ -36,7 +36,7 @@ export interface ExplainResult {
 
 /** Candidates below this are noise rather than a lead worth showing. */
 const MIN_CONFIDENCE = 0.1;
-const MAX_MATCHES = 6;
+const MAX_MATCHES = 8;
 
 type Matcher = (text: string) => string | undefined;
 
@@ -150,7 +150,7 @@ export function explain(text: string): ExplainResult {
   const strongText = hits.some((h) => h.entry.texts && h.entry.signature.weight >= 0.8);
   const isGuess = (h: Hit) => h.code !== undefined && !h.entry.texts;
   const kept = hits.filter(
-    (h) => !(isGuess(h) && (narrowed.has(h.code) || (strongText && h.entry.signature.weight < 0.6))),
+    (h) => !(isGuess(h) && (narrowed.has(h.code) || (strongText && h.entry.signature.weight < 0.75))),
   );
 
   const best = new Map<CauseId, Hit>();
