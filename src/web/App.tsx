@@ -90,12 +90,22 @@ export function App() {
     return () => window.removeEventListener('pagehide', onHide);
   }, []);
 
+  // A retry for the same company updates the connection the last attempt stored instead of adding
+  // another one; a different company ID starts a new connection.
+  const lastAttempt = useRef<{ id: string; companyId: string } | null>(null);
+  useEffect(() => {
+    if (run?.phase === 'done' && run.connectionId)
+      lastAttempt.current = { id: run.connectionId, companyId: run.companyId };
+  }, [run]);
   const connect = useCallback(() => {
+    const last = lastAttempt.current;
+    const sameCompany = last && last.companyId.toLowerCase() === values.companyId.toLowerCase();
     void start({
       companyId: values.companyId,
       userId: values.userId,
       userPassword: values.userPassword,
       ...(values.entityId ? { entityId: values.entityId } : {}),
+      ...(sameCompany ? { connectionId: last.id } : {}),
     });
   }, [start, values]);
 

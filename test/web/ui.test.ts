@@ -141,6 +141,18 @@ describe.skipIf(why !== null)('Connect UI in chromium', () => {
     await page.getByRole('button', { name: 'Try again' }).click();
     expect(await page.getByLabel('Company ID').inputValue()).toBe('missing-perms-role');
     expect(await page.getByLabel('User ID').inputValue()).toBe(USER);
+    // Retrying the same company updates the stored connection rather than adding another one.
+    const count = async () => {
+      const res = await fetch(`${server.url}/api/connections`, {
+        headers: { authorization: `Bearer ${server.apiKey}` },
+      });
+      const { connections } = (await res.json()) as { connections: { companyId: string }[] };
+      return connections.filter((c) => c.companyId === 'missing-perms-role').length;
+    };
+    const before = await count();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('article', { name: root.title }).waitFor();
+    expect(await count()).toBe(before);
   });
 
   it('sender not authorized: the precheck and the connect flow both name the cause and its fix', async () => {
