@@ -6,7 +6,7 @@ import { restRoutes } from './rest/plugin.js';
 import { type ContextOptions, createContext } from './state.js';
 import { loadDemoWorld } from './world/load.js';
 import type { World } from './world/schema.js';
-import { xmlGatewayRoutes } from './xml/gateway.js';
+import { GATEWAY_PATH, xmlGatewayRoutes } from './xml/gateway.js';
 
 export interface StartEmulatorOptions {
   /** Default: the built-in demo world. */
@@ -50,7 +50,9 @@ export async function buildEmulatorApp(
   // World-wide latency models the network round trip to Intacct on every answer.
   if (world.latencyMs > 0) {
     app.addHook('onRequest', async (req) => {
-      if (!req.url.startsWith('/_emulator/')) await sleep(world.latencyMs);
+      // The XML gateway waits inside its concurrency slot instead.
+      if (!req.url.startsWith('/_emulator/') && !req.url.startsWith(GATEWAY_PATH))
+        await sleep(world.latencyMs);
     });
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext, SignInStep } from '../context.js';
-import { cloudflareHtml, gatewayErrorXml, RATE_LIMIT_TEXT, XML_CONTENT_TYPE } from '../faults.js';
+import { cloudflareHtml, gatewayErrorXml, RATE_LIMIT_TEXT, sleep, XML_CONTENT_TYPE } from '../faults.js';
 import { DEMO_EXPIRED_TEXT, SENDER_NOT_AUTHORIZED, SUBSCRIPTION_OFF_TEXT } from '../signin.js';
 import type { Company, User } from '../world/schema.js';
 import {
@@ -175,11 +175,44 @@ export async function xmlGatewayRoutes(app: FastifyInstance, ctx: EmulatorContex
     const valid = parsed.ok ? validateRequest(parsed.root) : undefined;
     const request = valid?.ok ? valid.request : undefined;
 
-    if (await maybeFault(req, reply, request)) {
-      log(reply.statusCode, { note: 'fault' });
+    // A request holds one of its company's slots for as long as it is being answered, latency included.
+    const companyKey = request ? companyKeyOf(request) : undefined;
+    if (companyKey !== undefined && !(await gate.acquire(companyKey))) {
+      const a = gatewayFailure(429, 'GW-0010', `${RATE_LIMIT_TEXT} [Request ID: ${ctx.requestId()}]`);
+      log(a.status, { company: companyKey, note: 'concurrency limit' });
+      send(reply, a);
       return reply;
     }
+    try {
+      if (ctx.world.latencyMs > 0) await sleep(ctx.world.latencyMs);
+      if (await maybeFault(req, reply, request)) {
+        log(reply.statusCode, { note: 'fault' });
+        return reply;
+      }
+      return await answerRequest(req, reply, parsed, valid, request, log);
+    } finally {
+      if (companyKey !== undefined) gate.release(companyKey);
+    }
+  });
 
+  function companyKeyOf(request: RequestInput): string | undefined {
+    const op = request.operations[0];
+    if (!op) return undefined;
+    if (op.auth.kind === 'login') return (op.auth.companyid.split('|')[0] ?? '').toLowerCase();
+    return ctx.sessions.peek(op.auth.sessionid)?.companyId.toLowerCase();
+  }
+
+  async function answerRequest(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    parsed: ReturnType<typeof parseXml>,
+    valid: ReturnType<typeof validateRequest> | undefined,
+    request: RequestInput | undefined,
+    log: (
+      status: number,
+      extra: { company?: string; user?: string; functions?: string[]; note?: string },
+    ) => void,
+  ) {
     let answer: Answer;
     let meta: { company?: string; user?: string; functions?: string[] } = {};
     if (!parsed.ok) {
@@ -204,7 +237,7 @@ export async function xmlGatewayRoutes(app: FastifyInstance, ctx: EmulatorContex
     log(answer.status, meta);
     send(reply, answer);
     return reply;
-  });
+  }
 
   /** Fault rules match on the first function, its object and the company the request names. */
   async function maybeFault(req: FastifyRequest, reply: FastifyReply, request: RequestInput | undefined) {
@@ -427,38 +460,27 @@ export async function xmlGatewayRoutes(app: FastifyInstance, ctx: EmulatorContex
       expiresAt = ctx.now() + company.sessionHours * 3_600_000;
     }
 
-    const companyKey = company.id.toLowerCase();
-    if (!(await gate.acquire(companyKey))) {
-      return {
-        xml: '',
-        gateway: gatewayFailure(429, 'GW-0010', `${RATE_LIMIT_TEXT} [Request ID: ${ctx.requestId()}]`),
-      };
-    }
-    try {
-      const env: FunctionEnv = {
-        ctx,
-        company,
-        user,
-        entityId,
-        senderId: control.senderid,
-        baseUrl: ctx.baseUrl(req),
-        sessionId,
-        rights: ctx.effectiveRights(company, user),
-        journal: [],
-        results,
-      };
-      const auth = authSuccessXml({
-        userid: user.id,
-        companyid: company.id,
-        locationid: entityId ?? '',
-        timestamp: ctx.now(),
-        timeout: expiresAt,
-      });
-      const body = runFunctions(env, control, op);
-      return { xml: `<operation>${auth}${body}</operation>`, company: company.id, user: user.id };
-    } finally {
-      gate.release(companyKey);
-    }
+    const env: FunctionEnv = {
+      ctx,
+      company,
+      user,
+      entityId,
+      senderId: control.senderid,
+      baseUrl: ctx.baseUrl(req),
+      sessionId,
+      rights: ctx.effectiveRights(company, user),
+      journal: [],
+      results,
+    };
+    const auth = authSuccessXml({
+      userid: user.id,
+      companyid: company.id,
+      locationid: entityId ?? '',
+      timestamp: ctx.now(),
+      timeout: expiresAt,
+    });
+    const body = runFunctions(env, control, op);
+    return { xml: `<operation>${auth}${body}</operation>`, company: company.id, user: user.id };
   }
 
   function senderError(senderId: string, companyId: string): XmlError {
