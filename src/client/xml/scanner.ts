@@ -41,27 +41,71 @@ function isNameEnd(c: number): boolean {
   return c === GT || c === SLASH || isSpace(c) || c === EQ || c === LT || Number.isNaN(c);
 }
 
-const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-const ENTITY = /&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,10}|[A-Za-z][A-Za-z0-9]{0,31});/g;
-
-function decodeEntity(match: string, body: string): string {
-  if (body.charCodeAt(0) === 35) {
-    const hex = body.charCodeAt(1) === 120 || body.charCodeAt(1) === 88;
-    const code = Number.parseInt(body.slice(hex ? 2 : 1), hex ? 16 : 10);
-    if (code === 9 || code === 10 || code === 13 || (code >= 0x20 && code <= 0xd7ff))
-      return String.fromCharCode(code);
-    if ((code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff))
-      return String.fromCodePoint(code);
-    return '\ufffd';
+function named(body: string): string | undefined {
+  switch (body) {
+    case 'amp':
+      return '&';
+    case 'lt':
+      return '<';
+    case 'gt':
+      return '>';
+    case 'quot':
+      return '"';
+    case 'apos':
+      return "'";
+    default:
+      return undefined;
   }
-  // Unknown names (e.g. `&nbsp;` from an HTML-ish text) stay literal: with DOCTYPE refused they can
-  // never be defined, and keeping them is more useful than failing the whole response.
-  return NAMED[body] ?? match;
 }
 
+function numeric(s: string, from: number, to: number): string | undefined {
+  const hex = s.charCodeAt(from) === 120 || s.charCodeAt(from) === 88;
+  const start = hex ? from + 1 : from;
+  if (start >= to || to - start > 8) return undefined;
+  let code = 0;
+  for (let i = start; i < to; i++) {
+    const c = s.charCodeAt(i);
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (hex && c >= 97 && c <= 102) d = c - 87;
+    else if (hex && c >= 65 && c <= 70) d = c - 55;
+    else return undefined;
+    code = code * (hex ? 16 : 10) + d;
+  }
+  if (code === 9 || code === 10 || code === 13 || (code >= 0x20 && code <= 0xd7ff))
+    return String.fromCharCode(code);
+  if ((code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff))
+    return String.fromCodePoint(code);
+  // A reference to a character XML forbids cannot be honoured; it must not vanish silently either.
+  return '\ufffd';
+}
+
+/**
+ * Decodes the five predefined entities and character references. Unknown names (e.g. `&nbsp;` in an
+ * HTML-ish text) stay literal: with DOCTYPE refused they can never be defined, and keeping them is
+ * more useful than failing the whole response.
+ */
 export function decodeText(s: string): string {
-  if (s.indexOf('&') === -1) return s;
-  return s.replace(ENTITY, decodeEntity);
+  let amp = s.indexOf('&');
+  if (amp === -1) return s;
+  let out = '';
+  let last = 0;
+  while (amp !== -1) {
+    const semi = s.indexOf(';', amp + 1);
+    if (semi === -1) break;
+    let rep: string | undefined;
+    if (semi - amp <= 11) {
+      rep = s.charCodeAt(amp + 1) === 35 ? numeric(s, amp + 2, semi) : named(s.slice(amp + 1, semi));
+    }
+    if (rep === undefined) {
+      amp = s.indexOf('&', amp + 1);
+      continue;
+    }
+    out += s.slice(last, amp) + rep;
+    last = semi + 1;
+    amp = s.indexOf('&', last);
+  }
+  return last === 0 ? s : out + s.slice(last);
 }
 
 function isBlank(s: string): boolean {
