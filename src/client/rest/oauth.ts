@@ -299,6 +299,15 @@ export class IntacctOAuthClient {
     };
   }
 
+  /** Loads the authorize page without following redirects; the doctor reads its error text. */
+  async probeAuthorizePage(url: string): Promise<string> {
+    const res = await send(
+      { api: 'oauth', method: 'GET', url, headers: { accept: 'text/html' } },
+      this.http(),
+    );
+    return `${res.status} ${res.headers.get('location') ?? ''} ${res.text}`;
+  }
+
   /** Reads `/.well-known/openid-configuration` at the API host's origin. */
   async discover(): Promise<AuthorizationServer> {
     const issuer = new URL(new URL(this.apiUrl).origin);
