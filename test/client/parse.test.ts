@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   classifyReply,
@@ -340,5 +341,33 @@ describe('decodeIds', () => {
       requestIds: ['X:1.2'],
     });
     expect(decodeIds('nothing here')).toEqual({ supportIds: [], requestIds: [] });
+  });
+});
+
+describe('parity with the official SDK (xml2js) on records without attributes', () => {
+  const require = createRequire(import.meta.url);
+  const { default: OnlineResponse } = require('@intacct/intacct-sdk/dist/Xml/OnlineResponse.js') as {
+    default: new (b: string) => { getResult(i: number): { data: unknown[] } };
+  };
+  it.each([
+    'success-readbyquery.xml',
+    'nested-lines.xml',
+    'getuserpermissions.xml',
+    'success-getapisession.xml',
+  ])('%s', (name) => {
+    const body = fixture(name);
+    expect(parseResponse(body).results[0]?.data).toEqual(new OnlineResponse(body).getResult(0).data);
+  });
+});
+
+describe('entity decoding edge cases', () => {
+  it('keeps unknown and prototype-named entities literal, maps forbidden references to U+FFFD', () => {
+    const body = fixture('success-readbyquery.xml').replace(
+      'V-100',
+      '&constructor;&__proto__;&toString;&#0;&#x110000;&#65;&#x42;&amp&;&#xZZ;',
+    );
+    expect(parseResponse(body).results[0]?.data[0]?.VENDORID).toBe(
+      '&constructor;&__proto__;&toString;\ufffd\ufffdAB&amp&;&#xZZ;',
+    );
   });
 });
