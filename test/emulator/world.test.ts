@@ -23,7 +23,12 @@ describe('world files', () => {
     const same = current !== '' && JSON.stringify(JSON.parse(current)) === JSON.stringify(JSON.parse(fresh));
     if (!same) {
       writeFileSync(SCHEMA_FILE, fresh);
-      spawnSync(process.execPath, [packagePath('node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'format', '--write', SCHEMA_FILE]);
+      spawnSync(process.execPath, [
+        packagePath('node_modules', '@biomejs', 'biome', 'bin', 'biome'),
+        'format',
+        '--write',
+        SCHEMA_FILE,
+      ]);
     }
     expect(same, 'worlds/world.schema.json was stale and has been regenerated; commit it').toBe(true);
   });
