@@ -103,6 +103,28 @@ describe('behaviour switches on the token lifecycle', () => {
     }
   });
 
+  it('U16 C: a revoked token is reported in the top-level error shape', async () => {
+    const emu = await emulator({ invalidTokenShape: 'C' });
+    try {
+      const client = new IntacctOAuthClient({
+        clientId: PROD_CLIENT,
+        clientSecret: PROD_SECRET,
+        apiUrl: `${emu.url}/ia/api/v1`,
+      });
+      const t = await client.clientCredentials({ userId: 'svc_sync', companyId: 'acme-healthy' });
+      await client.revoke(t.accessToken);
+      const rest = new RestClient({ apiUrl: `${emu.url}/ia/api/v1`, auth: t.accessToken });
+      const e = (await rest
+        .listPage('general-ledger/account')
+        .catch((err: unknown) => err)) as IntacctRestError;
+      expect(e.shape).toBe('C');
+      expect(e.errorId).toBe('REST-2102');
+      expect(e.kind).toBe('token_superseded');
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('U17 keep: the old refresh token stays valid', async () => {
     const emu = await emulator({ refreshRotation: 'keep' });
     try {
