@@ -148,21 +148,24 @@ export function scanXml(xml: string, options: ScanOptions = {}): XmlElement {
     const c = xml.charCodeAt(lt + 1);
 
     if (c === SLASH) {
+      const top = stack.pop();
+      // Fast path: compare in place instead of slicing out every end tag's name.
+      if (top && xml.startsWith(top.name, lt + 2)) {
+        let k = lt + 2 + top.name.length;
+        while (k < n && isSpace(xml.charCodeAt(k))) k++;
+        if (xml.charCodeAt(k) === GT) {
+          i = k + 1;
+          continue;
+        }
+      }
       const gt = xml.indexOf('>', lt + 2);
       if (gt === -1) throw new XmlParseError('unterminated end tag', lt);
-      let nameEnd = gt;
-      while (nameEnd > lt + 2 && isSpace(xml.charCodeAt(nameEnd - 1))) nameEnd--;
-      const name = xml.slice(lt + 2, nameEnd);
-      const top = stack.pop();
+      const name = xml.slice(lt + 2, gt).trim();
       if (!top) throw new XmlParseError(`end tag </${name.slice(0, 40)}> without a start tag`, lt);
-      if (top.name !== name) {
-        throw new XmlParseError(
-          `end tag </${name.slice(0, 40)}> does not match <${top.name.slice(0, 40)}>`,
-          lt,
-        );
-      }
-      i = gt + 1;
-      continue;
+      throw new XmlParseError(
+        `end tag </${name.slice(0, 40)}> does not match <${top.name.slice(0, 40)}>`,
+        lt,
+      );
     }
 
     if (c === QUESTION) {
