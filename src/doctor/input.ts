@@ -64,10 +64,14 @@ export function checkInput(credentials: ConnectionCredentials, options: InputOpt
   const values: ConnectionCredentials = { ...credentials };
   const issues: InputIssue[] = [];
   let stop = false;
+  // With a session ID (and no password) the session is what gets diagnosed, as the SDKs prefer it.
+  const sessionMode = !!credentials.sessionId && !credentials.userPassword;
   const required: InputField[] =
     options.scope === 'company'
       ? ['senderId', 'senderPassword', 'companyId']
-      : ['senderId', 'senderPassword', 'companyId', 'userId', 'userPassword'];
+      : sessionMode
+        ? ['senderId', 'senderPassword']
+        : ['senderId', 'senderPassword', 'companyId', 'userId', 'userPassword'];
 
   for (const field of required) {
     const value = values[field];

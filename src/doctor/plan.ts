@@ -64,17 +64,9 @@ export function buildProbePlan(
   const probes = probesFor(requirements);
   const fns: IntacctFunction[] = [
     functions.getAPISession(values.entityId ? { entityId: values.entityId } : {}, CONTROL.session),
-    functions.readByQuery(
-      { object: 'USERINFO', query: `LOGINID = ${queryLiteral(userId)}`, fields: '*', pageSize: 1 },
-      CONTROL.userinfo,
-    ),
-    functions.readByQuery(
-      { object: 'USERROLES', query: `USERID = ${queryLiteral(userId)}`, fields: '*', pageSize: 100 },
-      CONTROL.userroles,
-    ),
-    functions.readByQuery({ object: 'ROLES', query: '', fields: 'NAME', pageSize: 1 }, CONTROL.roles),
-    functions.getUserPermissions({ userId }, CONTROL.permissions),
   ];
+  // The user probes need the user ID; a session diagnosed without one skips them.
+  if (userId) fns.push(...userProbes(userId));
   for (const p of probes) {
     fns.push(
       p.via === 'read'
@@ -86,6 +78,21 @@ export function buildProbePlan(
     );
   }
   return { functions: fns, probes };
+}
+
+function userProbes(userId: string): IntacctFunction[] {
+  return [
+    functions.readByQuery(
+      { object: 'USERINFO', query: `LOGINID = ${queryLiteral(userId)}`, fields: '*', pageSize: 1 },
+      CONTROL.userinfo,
+    ),
+    functions.readByQuery(
+      { object: 'USERROLES', query: `USERID = ${queryLiteral(userId)}`, fields: '*', pageSize: 100 },
+      CONTROL.userroles,
+    ),
+    functions.readByQuery({ object: 'ROLES', query: '', fields: 'NAME', pageSize: 1 }, CONTROL.roles),
+    functions.getUserPermissions({ userId }, CONTROL.permissions),
+  ];
 }
 
 /** The functions of the narrowing request sent without the entity ID after a sign-in failure with one. */
@@ -110,6 +117,7 @@ export function loginRequest(
   opts: { withEntity?: boolean; userId?: string; password?: string } = {},
 ): string {
   const entityId = opts.withEntity === false ? undefined : values.entityId;
+  const useSession = !!values.sessionId && !values.userPassword && opts.userId === undefined;
   return buildRequest({
     control: {
       senderId: values.senderId ?? '',
@@ -118,14 +126,16 @@ export function loginRequest(
     },
     operation: {
       transaction: false,
-      authentication: {
-        login: {
-          userId: opts.userId ?? values.userId ?? '',
-          companyId: values.companyId ?? '',
-          password: opts.password ?? values.userPassword ?? '',
-          ...(entityId ? { entityId } : {}),
-        },
-      },
+      authentication: useSession
+        ? { sessionId: values.sessionId ?? '' }
+        : {
+            login: {
+              userId: opts.userId ?? values.userId ?? '',
+              companyId: values.companyId ?? '',
+              password: opts.password ?? values.userPassword ?? '',
+              ...(entityId ? { entityId } : {}),
+            },
+          },
       functions: fns,
     },
   });

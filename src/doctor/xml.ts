@@ -161,6 +161,9 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
   tracker.start(...XML_CHECKS.map((c) => c.id).filter((id) => id !== 'input.sanity'));
   const first = await session.send(loginRequest(values, plan.functions));
   if (first.outcome.layer === 'ok') {
+    const auth = first.outcome.parsed.authentication;
+    if (!values.userId && auth?.userId) values.userId = auth.userId;
+    if (!values.companyId && auth?.companyId) values.companyId = auth.companyId;
     passChain(
       ctx,
       first.ms,
@@ -178,7 +181,8 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
   //    entity is the problem, and the same request tells which entity problem it is.
   const entityRelated =
     blocking.check === 'entity.access' || (blocking.ambiguousSignIn === true && !!values.entityId);
-  if (entityRelated && values.entityId) {
+  const sessionMode = !!values.sessionId && !values.userPassword;
+  if (entityRelated && values.entityId && !sessionMode) {
     const retry = await session.send(
       loginRequest(values, entityNarrowingFunctions(values.userId ?? ''), { withEntity: false }),
     );
@@ -231,7 +235,10 @@ function passChain(ctx: RunContext, ms: number, until?: BlockingCheck, lastDetai
     'company.exists': `Company ${values.companyId} exists.`,
     'company.subscription': 'The company is subscribed to Web Services.',
     'sender.authorization': `Sender ID ${values.senderId} is authorized in the company.`,
-    'user.signin': `User ${values.userId} signed in.`,
+    'user.signin':
+      values.sessionId && !values.userPassword
+        ? `The session is valid (user ${values.userId ?? '?'}).`
+        : `User ${values.userId} signed in.`,
   };
   for (const id of CHAIN) {
     if (id === until) {

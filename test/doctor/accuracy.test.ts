@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRequest, functions, postXml } from '../../src/client/xml/index.js';
 import { diagnose } from '../../src/doctor/index.js';
 import type { RunningEmulator, WorldInput } from '../../src/emulator/index.js';
 import type { CauseId } from '../../src/shared/causes.js';
@@ -35,6 +36,8 @@ interface Case {
   timeoutMs?: number;
   headers?: Record<string, string>;
   scope?: 'company';
+  /** Sign in to this company first and diagnose with the session ID it returns. */
+  session?: string;
   expect: Expect;
 }
 
@@ -398,6 +401,19 @@ const CASES: Case[] = [
     expect: { root: 'request.malformed', roundTrips: 1 },
   },
   {
+    name: 'invalid session ID',
+    world: 'demo',
+    creds: { companyId: '', userId: '', userPassword: '', sessionId: 'not-a-real-session..' },
+    expect: { root: 'session.invalid', roundTrips: 1, unknown: ['permissions.required'] },
+  },
+  {
+    name: 'valid session ID (taken from a real sign-in)',
+    world: 'demo',
+    session: 'acme-healthy',
+    creds: { companyId: '', userId: '', userPassword: '' },
+    expect: { root: null, roundTrips: 1 },
+  },
+  {
     name: 'nothing listens at the endpoint',
     world: 'demo',
     creds: { companyId: 'acme-healthy', endpointUrl: 'http://127.0.0.1:9/ia/xml/xmlgw.phtml' },
@@ -668,6 +684,20 @@ afterAll(async () => {
   );
 });
 
+async function openSession(endpointUrl: string, companyId: string): Promise<string> {
+  const body = buildRequest({
+    control: { senderId: DEMO.senderId, senderPassword: DEMO.senderPassword },
+    operation: {
+      authentication: { login: { userId: DEMO.userId, companyId, password: DEMO.userPassword } },
+      functions: [functions.getAPISession()],
+    },
+  });
+  const reply = await postXml(endpointUrl, body);
+  const sid = /<sessionid>([^<]+)<\/sessionid>/.exec(reply.body)?.[1];
+  if (!sid) throw new Error('no session');
+  return sid;
+}
+
 function errorsOf(report: DoctorReport): CauseId[] {
   return report.findings.filter((f) => f.severity === 'error').map((f) => f.cause);
 }
@@ -684,6 +714,7 @@ describe('doctor accuracy (XML)', () => {
         userPassword: DEMO.userPassword,
         ...c.creds,
       };
+      if (c.session) creds.sessionId = await openSession(creds.endpointUrl ?? '', c.session);
       const headers = c.headers;
       const report = await diagnose({
         credentials: creds,

@@ -179,6 +179,59 @@ describe('explain on the emulator’s real answers', () => {
     });
   }
 
+  const restCall = async (
+    company: string,
+    path: string,
+    headers: Record<string, string> = {},
+    bearer?: string,
+  ) => {
+    let token = bearer;
+    if (token === undefined) {
+      const res = await fetch(`${em.url}/ia/api/v1/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(cc({ username: `${DEMO.userId}@${company}` })).toString(),
+      });
+      token = ((await res.json()) as { access_token: string }).access_token;
+      expect(token, company).toBeTruthy();
+    }
+    const res = await fetch(`${em.url}/ia/api/v1${path}`, {
+      headers: { authorization: `Bearer ${token}`, ...headers },
+    });
+    return `HTTP/1.1 ${res.status}\n${await res.text()}`;
+  };
+
+  const REST_CASES: Array<{ name: string; call: () => Promise<string>; top: CauseId }> = [
+    {
+      name: 'missing permission on vendors',
+      call: () => restCall('missing-perms-role', '/objects/accounts-payable/vendor'),
+      top: 'permission.missing',
+    },
+    {
+      name: 'module not subscribed',
+      call: () => restCall('no-ap-module', '/objects/accounts-payable/vendor'),
+      top: 'module.not_subscribed',
+    },
+    {
+      name: 'unknown entity header',
+      call: () =>
+        restCall('acme-multi', '/objects/general-ledger/account', { 'x-ia-api-param-entity': 'ZZ' }),
+      top: 'entity.not_found',
+    },
+    {
+      name: 'garbage bearer token',
+      call: () => restCall('acme-healthy', '/objects/general-ledger/account', {}, 'not.a.jwt'),
+      top: 'oauth.token_invalid',
+    },
+  ];
+
+  for (const c of REST_CASES) {
+    it(`REST: ${c.name} → ${c.top}`, async () => {
+      const pasted = await c.call();
+      expect(explain(pasted).matches[0]?.cause, pasted.slice(0, 400)).toBe(c.top);
+    });
+  }
+
   it('OAuth: a healthy client-credentials answer is not an error', async () => {
     const pasted = await token(cc({}));
     expect(pasted).toContain('access_token');
