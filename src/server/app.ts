@@ -459,6 +459,9 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       deps.secrets.addTransient(input.userPassword);
       const row = await service.getRow(id);
       if (!row) throw new HttpError(404, `no connection ${id}`, 'id');
+      if (row.mode === 'oauth') {
+        throw new HttpError(400, 'this connection uses OAuth; reconnect it through the Connect UI', 'id');
+      }
       takeCredentialSlot(request, row.company_id);
       const outcome = await service.updateCredentials(id, input, actor(request));
       if (!outcome) throw new HttpError(404, `no connection ${id}`, 'id');
@@ -876,13 +879,19 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       if (!row || row.expires_at <= nowIso()) return reply.redirect('/#/oauth-error/state_mismatch');
       if (q.error) return reply.redirect(`/#/oauth-error/${encodeURIComponent(q.error)}`);
       if (!q.code) return reply.redirect('/#/oauth-error/missing_code');
-      const id = await deps.oauth.complete({
-        code: q.code,
-        codeVerifier: keyring.open(row.verifier),
-        redirectUri: `${baseUrl(request)}/oauth/callback`,
-        connectSessionId: row.session_id,
-      });
-      return reply.redirect(`/#/oauth-result/${id}`);
+      try {
+        const id = await deps.oauth.complete({
+          code: q.code,
+          codeVerifier: keyring.open(row.verifier),
+          redirectUri: `${baseUrl(request)}/oauth/callback`,
+          connectSessionId: row.session_id,
+        });
+        return reply.redirect(`/#/oauth-result/${id}`);
+      } catch (error) {
+        const reason = (error as { reason?: string }).reason ?? 'exchange_failed';
+        request.log.warn({ reason }, 'OAuth callback failed');
+        return reply.redirect(`/#/oauth-error/${encodeURIComponent(reason)}`);
+      }
     },
   );
 

@@ -7,6 +7,7 @@ import { openDatabase, type StorageHandle } from './db.js';
 import { type HealthRunner, LocalHealthRunner, PgBossHealthRunner } from './health.js';
 import { createLogger, SecretValues } from './log.js';
 import { loadDiagnose, loadExplain, loadHelp } from './modules.js';
+import { createOAuthProvider } from './oauth.js';
 import type { ConnectionService, Diagnose } from './service.js';
 
 export type { AppConfig, AppDeps, BuiltApp, Explain, HelpProvider, OAuthProvider } from './app.js';
@@ -93,6 +94,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       loadHelp(),
       loadExplain(),
     ]);
+    let serviceRef: ConnectionService | undefined;
+    const { clientId, clientSecret, apiUrl } = options.config;
+    const oauth =
+      options.oauth ??
+      (clientId && clientSecret
+        ? createOAuthProvider({
+            clientId,
+            clientSecret,
+            ...(apiUrl ? { apiUrl } : {}),
+            secrets,
+            service: () => serviceRef!,
+          })
+        : undefined);
     const built = await buildApp({
       storage,
       keyring: options.keyring,
@@ -102,11 +116,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       config: options.config,
       ...(help ? { help } : {}),
       ...(explain ? { explain } : {}),
-      ...(options.oauth ? { oauth: options.oauth } : {}),
+      ...(oauth ? { oauth } : {}),
       webDir: options.webDir ?? packagePath('dist', 'web'),
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     });
     const { app, service, dispatcher } = built;
+    serviceRef = service;
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 3000 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 3000);

@@ -175,8 +175,21 @@ export class ConnectionService {
     return this.d.storage.db;
   }
 
-  private credentialsFor(stored: StoredCredentials): ConnectionCredentials {
+  private credentialsFor(stored: StoredCredentials, mode: string): ConnectionCredentials {
     const c = this.d.config;
+    if (mode === 'oauth') {
+      // The doctor diagnoses an OAuth connection through the client-credentials grant for the same
+      // company and user; the stored refresh token stays untouched for the application to use.
+      return {
+        ...(c.apiUrl ? { apiUrl: c.apiUrl } : {}),
+        ...(c.endpointUrl ? { endpointUrl: c.endpointUrl } : {}),
+        ...(c.clientId ? { clientId: c.clientId } : {}),
+        ...(c.clientSecret ? { clientSecret: c.clientSecret } : {}),
+        companyId: stored.companyId,
+        ...(stored.userId ? { userId: stored.userId } : {}),
+        ...(stored.entityId ? { entityId: stored.entityId } : {}),
+      };
+    }
     return {
       ...(c.endpointUrl ? { endpointUrl: c.endpointUrl } : {}),
       ...(c.apiUrl ? { apiUrl: c.apiUrl } : {}),
@@ -194,9 +207,11 @@ export class ConnectionService {
     stored: StoredCredentials,
     options: CallOptions = {},
     scope: 'full' | 'company' = 'full',
+    mode = 'xml',
   ): Promise<DoctorReport> {
     this.d.secrets.addTransient(stored.userPassword);
-    const credentials = this.credentialsFor(stored);
+    this.d.secrets.addTransient(stored.refreshToken);
+    const credentials = this.credentialsFor(stored, mode);
     const report = await this.limiter.run(stored.companyId.trim().toLowerCase(), () =>
       this.d.diagnose({
         credentials,
@@ -215,14 +230,21 @@ export class ConnectionService {
     ]);
   }
 
-  async create(input: CreateInput, actor: Actor, options: CallOptions = {}): Promise<CheckOutcome> {
+  async create(
+    input: CreateInput,
+    actor: Actor,
+    options: CallOptions = {},
+    oauth?: { refreshToken?: string | undefined },
+  ): Promise<CheckOutcome> {
+    const mode = oauth ? 'oauth' : 'xml';
     const stored: StoredCredentials = {
       companyId: input.companyId,
       userId: input.userId,
-      userPassword: input.userPassword,
+      ...(input.userPassword ? { userPassword: input.userPassword } : {}),
       ...(input.entityId ? { entityId: input.entityId } : {}),
+      ...(oauth?.refreshToken ? { refreshToken: oauth.refreshToken } : {}),
     };
-    const report = await this.diagnose(stored, options);
+    const report = await this.diagnose(stored, options, 'full', mode);
     const id = `con_${randomUUID().replace(/-/g, '')}`;
     const sealed = this.d.keyring.sealJson(stored);
     const now = nowIso();
@@ -232,7 +254,7 @@ export class ConnectionService {
         .insertInto('connections')
         .values({
           id,
-          mode: 'xml',
+          mode,
           company_id: input.companyId,
           user_id: input.userId,
           entity_id: input.entityId ?? null,
@@ -291,7 +313,7 @@ export class ConnectionService {
     const row = await this.getRow(id);
     if (!row) return undefined;
     const stored = this.d.keyring.openJson<StoredCredentials>(row.credentials);
-    const report = await this.diagnose(stored, options);
+    const report = await this.diagnose(stored, options, 'full', row.mode);
     let status: string | undefined;
     await this.db.transaction().execute(async (trx) => {
       status = await this.applyReport(trx, id, report, trigger, actor);
