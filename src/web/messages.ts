@@ -44,6 +44,7 @@ export const m = {
     jumpToForm: 'Skip to the sign-in form',
     progressLabel: 'Set-up steps',
     stepOf: (n: number, total: number) => `Step ${n} of ${total}`,
+    verdict: { pass: 'verified', fail: 'problem found', warn: 'worth a look' },
     stepNames: {
       prerequisites: 'Before you start',
       subscription: 'Web Services subscription',

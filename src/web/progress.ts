@@ -7,6 +7,7 @@ export interface LiveCheck {
   status: LiveStatus;
   detail?: string;
   ms?: number;
+  cause?: string;
 }
 
 /** Folds one progress event into the ordered check list (pure, so it is unit-tested directly). */
@@ -42,5 +43,49 @@ function fromResult(check: CheckResult): LiveCheck {
     status: check.status,
     ms: check.ms,
     ...(check.detail ? { detail: check.detail } : {}),
+    ...(check.cause ? { cause: check.cause } : {}),
   };
+}
+
+/** Which guided-setup step each doctor check verifies (by check id). */
+const STEP_OF_CHECK: Record<string, string> = {
+  'company.exists': 'subscription',
+  'company.subscription': 'subscription',
+  'sender.authorization': 'authorization',
+  'user.signin': 'user',
+  'user.kind': 'user',
+  'role.assigned': 'permissions',
+  'module.subscription': 'permissions',
+  'permissions.required': 'permissions',
+  'user.admin': 'permissions',
+  'entity.access': 'entity',
+};
+
+export type StepVerdict = 'pass' | 'fail' | 'warn';
+
+/**
+ * Turns check results into a verdict per setup step, so the step list can turn green or point at the
+ * step that needs work. Later lists win (a full run overrides the precheck). Steps without a decided
+ * check get no verdict rather than a guess.
+ */
+export function stepVerdicts(...lists: { id: string; status: string }[][]): Record<string, StepVerdict> {
+  const out: Record<string, StepVerdict> = {};
+  for (const list of lists) {
+    const perStep: Record<string, string[]> = {};
+    for (const check of list) {
+      const step = STEP_OF_CHECK[check.id];
+      if (!step) continue;
+      const statuses = perStep[step] ?? [];
+      statuses.push(check.status);
+      perStep[step] = statuses;
+    }
+    for (const [step, statuses] of Object.entries(perStep)) {
+      if (statuses.includes('fail')) out[step] = 'fail';
+      else if (statuses.includes('warn')) out[step] = 'warn';
+      else if (statuses.every((s) => s === 'pass' || s === 'skip') && statuses.includes('pass'))
+        out[step] = 'pass';
+      else delete out[step];
+    }
+  }
+  return out;
 }

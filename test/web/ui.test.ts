@@ -165,6 +165,8 @@ describe.skipIf(why !== null)('Connect UI in chromium', () => {
     await page.getByLabel('Company ID').fill('sender-not-authorized');
     await page.getByRole('button', { name: 'Check company' }).click();
     await page.getByRole('article', { name: root.title }).waitFor();
+    // The step list points at the step that needs work.
+    await page.getByRole('link', { name: 'Web Services authorization (problem found)' }).waitFor();
     await expectAccessible(page, 'precheck-failed');
 
     await page.goto(`${server.url}/#/connect`);

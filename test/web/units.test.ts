@@ -5,7 +5,7 @@ import { filterArticles, mergeHits } from '../../src/web/components/Help.js';
 import { groupRequirements, STEPS, stepFrom } from '../../src/web/components/Setup.js';
 import { targetOrigin, toMessage } from '../../src/web/embed.js';
 import { m } from '../../src/web/messages.js';
-import { applyProgress, settle } from '../../src/web/progress.js';
+import { applyProgress, settle, stepVerdicts } from '../../src/web/progress.js';
 import { href, parseHash } from '../../src/web/router.js';
 import { SseParser } from '../../src/web/sse.js';
 
@@ -70,7 +70,7 @@ describe('progress', () => {
       check: { id: 'a', title: 'A', status: 'fail', cause: 'user.locked_out', ms: 3 },
     });
     expect(checks).toEqual([
-      { id: 'a', title: 'A', status: 'fail', ms: 3 },
+      { id: 'a', title: 'A', status: 'fail', ms: 3, cause: 'user.locked_out' },
       { id: 'b', title: 'B', status: 'running' },
     ]);
     expect(applyProgress(checks, { type: 'request', roundTrip: 1, api: 'xml', ms: 2 })).toBe(checks);
@@ -238,5 +238,32 @@ describe('embedding events', () => {
     expect(targetOrigin('')).toBe('*');
     expect(targetOrigin('?origin=https://app.example.com/path')).toBe('https://app.example.com');
     expect(targetOrigin('?origin=not a url')).toBe('*');
+  });
+});
+
+describe('step verdicts', () => {
+  const check = (id: string, status: string) => ({ id, status });
+  it('marks a step failed when any of its checks failed, verified when all passed', () => {
+    expect(
+      stepVerdicts([
+        check('company.exists', 'pass'),
+        check('company.subscription', 'pass'),
+        check('sender.authorization', 'fail'),
+        check('user.signin', 'unknown'),
+        check('input.sanity', 'pass'),
+      ]),
+    ).toEqual({ subscription: 'pass', authorization: 'fail' });
+  });
+  it('lets a later run override the precheck, and gives no verdict when nothing was decided', () => {
+    const precheck = [check('sender.authorization', 'fail')];
+    const run = [
+      check('sender.authorization', 'pass'),
+      check('entity.access', 'unknown'),
+      check('user.kind', 'warn'),
+    ];
+    expect(stepVerdicts(precheck, run)).toEqual({ authorization: 'pass', user: 'warn' });
+    expect(
+      stepVerdicts([check('sender.authorization', 'pass')], [check('sender.authorization', 'unknown')]),
+    ).toEqual({});
   });
 });

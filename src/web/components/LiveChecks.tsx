@@ -2,6 +2,7 @@ import { useRef } from 'react';
 import type { DoctorReport } from '../../shared/report.js';
 import { m } from '../messages.js';
 import type { LiveCheck } from '../progress.js';
+import { href } from '../router.js';
 import { useFocusOnChange } from './common.js';
 import { FindingCard, StatusBadge } from './Finding.js';
 
@@ -29,6 +30,12 @@ export function CheckList({ checks, label }: { checks: LiveCheck[]; label: strin
           <StatusBadge status={check.status} />
           <span className="check-title">{check.title}</span>
           {check.detail && check.status !== 'pass' && <span className="check-detail">{check.detail}</span>}
+          {check.cause && (check.status === 'fail' || check.status === 'warn') && (
+            <a className="check-detail" href={href({ name: 'help', article: check.cause })}>
+              {m.common.learnMore}
+              <span className="visually-hidden">: {check.title}</span>
+            </a>
+          )}
         </li>
       ))}
     </ol>

@@ -2,6 +2,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import type { CheckResult, Finding } from '../../shared/report.js';
 import { api, type ConnectConfig, type RequirementView } from '../api.js';
 import { m } from '../messages.js';
+import { type StepVerdict, settle, stepVerdicts } from '../progress.js';
 import { href } from '../router.js';
 import { type Credentials, CredentialsForm } from './CredentialsForm.js';
 import { CopyField, errorText, Notice, Steps, useFocusOnChange } from './common.js';
@@ -18,6 +19,8 @@ export const STEPS = [
   'credentials',
 ] as const;
 export type StepId = (typeof STEPS)[number];
+
+const VERDICT_ICONS: Record<StepVerdict, string> = { pass: '✓', fail: '✕', warn: '!' };
 
 export function stepFrom(value: string | null): StepId {
   return (STEPS as readonly string[]).includes(value ?? '') ? (value as StepId) : 'prerequisites';
@@ -61,8 +64,10 @@ export function Setup({
   const index = STEPS.indexOf(step);
   const prev = STEPS[index - 1];
   const next = STEPS[index + 1];
-  const verified =
-    precheck.phase === 'done' && (precheck.findings ?? []).every((f) => f.severity !== 'error');
+  const verdicts = stepVerdicts(
+    precheck.phase === 'done' ? (precheck.checks ?? []) : [],
+    run?.phase === 'done' ? run.checks : [],
+  );
   return (
     <div className="setup">
       <h1>{m.setup.title(config.appName)}</h1>
@@ -75,10 +80,13 @@ export function Setup({
             {STEPS.map((id, i) => (
               <li key={id} className={i < index ? 'done' : i === index ? 'current' : ''}>
                 <a href={href({ name: 'setup', step: id })} aria-current={id === step ? 'step' : undefined}>
-                  <span className="step-number" aria-hidden="true">
-                    {verified && (id === 'subscription' || id === 'authorization') ? '✓' : i + 1}
+                  <span className={`step-number verdict-${verdicts[id] ?? 'none'}`} aria-hidden="true">
+                    {verdicts[id] ? VERDICT_ICONS[verdicts[id]] : i + 1}
                   </span>
                   {m.setup.stepNames[id]}
+                  {verdicts[id] && (
+                    <span className="visually-hidden"> ({m.setup.verdict[verdicts[id]]})</span>
+                  )}
                 </a>
               </li>
             ))}
@@ -242,7 +250,7 @@ function Precheck({
         {precheck.phase === 'done' && (
           <>
             {precheck.checks && precheck.checks.length > 0 && (
-              <CheckList checks={precheck.checks} label={p.heading} />
+              <CheckList checks={settle([], precheck.checks)} label={p.heading} />
             )}
             {root ? (
               <>
