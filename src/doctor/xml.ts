@@ -13,7 +13,7 @@ import {
 } from '../shared/report.js';
 import { CheckTracker, XML_CHECKS } from './checks.js';
 import { type Blocking, type BlockingCheck, classifyBlocking, type WireError } from './classify.js';
-import { buildFinding, type CauseLookup, loadCauseLookup, type PermissionModel } from './findings.js';
+import { buildFinding, type FindingInput, loadCauseLookup, type PermissionModel } from './findings.js';
 import { stripIds } from './ids.js';
 import { checkInput } from './input.js';
 import {
@@ -94,21 +94,23 @@ const truthy = (v: string) => /^(true|t|1|yes|y)$/i.test(v.trim());
 /** Runs an XML-mode diagnosis (CONTRACT §2). */
 export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport> {
   const started = performance.now();
-  const lookup = await loadCauseLookup();
+  // The catalog loads while the requests are in flight; findings are worded from it at the end.
+  const lookupPromise = loadCauseLookup();
   const tracker = new CheckTracker(XML_CHECKS, options.onProgress);
-  const findings: Finding[] = [];
+  const findings: FindingInput[] = [];
   const creds = options.credentials;
   const endpointUrl = creds.endpointUrl || DEFAULT_ENDPOINT_URL;
   const session = new DiagnosisSession(options, endpointUrl);
   const scope = options.scope ?? 'full';
   const requirements = options.require?.length ? options.require : DEFAULT_REQUIREMENTS;
 
-  const finish = (values: ConnectionCredentials): DoctorReport =>
-    assembleReport({
+  const finish = async (values: ConnectionCredentials): Promise<DoctorReport> => {
+    const lookup = await lookupPromise;
+    return assembleReport({
       mode: 'xml',
       roundTrips: session.roundTrips,
       checks: tracker.list(),
-      findings,
+      findings: findings.map((f) => buildFinding(lookup, f)),
       ms: performance.now() - started,
       supportIds: session.supportIds,
       requestIds: session.requestIds,
@@ -120,20 +122,19 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
         endpointUrl,
       },
     });
+  };
 
   // 1. Input sanity: no round trip.
   tracker.start('input.sanity');
   const input = checkInput(creds, { scope });
   for (const issue of input.issues) {
-    findings.push(
-      buildFinding(lookup, {
-        cause: issue.cause,
-        severity: issue.severity,
-        detail: issue.detail,
-        evidence: { field: issue.field },
-        ...(issue.correction ? { extraFix: [issue.correction] } : {}),
-      }),
-    );
+    findings.push({
+      cause: issue.cause,
+      severity: issue.severity,
+      detail: issue.detail,
+      evidence: { field: issue.field },
+      ...(issue.correction ? { extraFix: [issue.correction] } : {}),
+    });
   }
   const inputError = input.issues.find((i) => i.severity === 'error');
   const inputWarn = input.issues.find((i) => i.severity === 'warning');
@@ -150,7 +151,7 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
     return finish(values);
   }
 
-  const ctx: RunContext = { tracker, findings, lookup, session, values, requirements, scope };
+  const ctx: RunContext = { tracker, findings, session, values, requirements, scope };
   if (scope === 'company') {
     await companyScope(ctx);
     return finish(values);
@@ -213,16 +214,15 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
 
 interface RunContext {
   tracker: CheckTracker;
-  findings: Finding[];
-  lookup: CauseLookup;
+  findings: FindingInput[];
   session: DiagnosisSession;
   values: ConnectionCredentials;
   requirements: readonly Requirement[];
   scope: 'full' | 'company';
 }
 
-function add(ctx: RunContext, finding: Parameters<typeof buildFinding>[1]): void {
-  ctx.findings.push(buildFinding(ctx.lookup, finding));
+function add(ctx: RunContext, finding: FindingInput): void {
+  ctx.findings.push(finding);
 }
 
 /** Passes every chain check up to (not including) `until`, or all of them. */
