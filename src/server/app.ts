@@ -774,8 +774,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         headers[k] ??= v;
       }, true);
       raw.writeHead(200, headers);
+      // The browser may go away mid-diagnosis; the connection is still stored, the stream just ends.
+      raw.on('error', () => undefined);
       const send = (event: string, data: unknown) => {
-        if (!raw.writableEnded)
+        if (!raw.writableEnded && !raw.destroyed)
           raw.write(`event: ${event}\ndata: ${deps.secrets.scrub(JSON.stringify(data))}\n\n`);
       };
       const onProgress = (event: ProgressEvent) => send('progress', event);
@@ -798,7 +800,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
         request.log.error({ err: error }, 'connect failed');
         send('error', errorBody('internal error'));
       } finally {
-        raw.end();
+        if (!raw.destroyed) raw.end();
       }
     },
   );

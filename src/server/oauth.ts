@@ -57,19 +57,17 @@ export function createOAuthProvider(o: OAuthProviderOptions): OAuthProvider {
       const companyId = tokens.claims.cnyId;
       const userId = tokens.claims.userId;
       if (!companyId || !userId) throw new OAuthExchangeError('token_without_company_or_user');
-      const outcome = await o
-        .service()
-        .create(
-          {
-            companyId,
-            userId,
-            userPassword: '',
-            ...(tokens.claims.entityId ? { entityId: tokens.claims.entityId } : {}),
-          },
-          input.connectSessionId ? `connect:${input.connectSessionId}` : 'oauth',
-          { connectSessionId: input.connectSessionId },
-          { refreshToken: tokens.refreshToken },
-        );
+      const outcome = await o.service().create(
+        {
+          companyId,
+          userId,
+          userPassword: '',
+          ...(tokens.claims.entityId ? { entityId: tokens.claims.entityId } : {}),
+        },
+        input.connectSessionId ? `connect:${input.connectSessionId}` : 'oauth',
+        { connectSessionId: input.connectSessionId },
+        { refreshToken: tokens.refreshToken },
+      );
       return outcome.id;
     },
   };
