@@ -5,6 +5,7 @@ import {
   parseRetryAfter,
   postXml,
   transportKind,
+  XmlSafetyError,
 } from '../../src/client/xml/index.js';
 import { LoopbackGateway } from './gateway.js';
 import { captureAsync } from './helpers.js';
@@ -46,6 +47,21 @@ describe('postXml', () => {
     const g = await start(() => ({ body, gzip: true }));
     const reply = await postXml(g.url, '<request/>');
     expect(reply.body).toBe(body);
+  });
+
+  it('refuses an oversize body while reading, with or without gzip', async () => {
+    const body = `<response>${'y'.repeat(200_000)}</response>`;
+    for (const gzip of [false, true]) {
+      const g = await start(() => ({ body, gzip }));
+      const e = (await captureAsync(() =>
+        postXml(g.url, '<request/>', { maxBytes: 50_000 }),
+      )) as XmlSafetyError;
+      expect(e).toBeInstanceOf(XmlSafetyError);
+      expect(e.reason).toBe('size');
+      expect(e.message).toContain('50000-byte limit');
+      const ok = await postXml(g.url, '<request/>', { maxBytes: 300_000 });
+      expect(ok.body).toBe(body);
+    }
   });
 
   it('returns HTTP errors as replies, never throws for a status', async () => {

@@ -209,6 +209,7 @@ export class IntacctClient {
         reply = await postXml(endpointUrl, body, {
           timeoutMs: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+          ...(this.opts.maxBytes ? { maxBytes: this.opts.maxBytes } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
       } catch (err) {

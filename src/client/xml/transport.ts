@@ -1,4 +1,4 @@
-import { IntacctTransportError, type TransportErrorKind } from './errors.js';
+import { IntacctTransportError, type TransportErrorKind, XmlSafetyError } from './errors.js';
 
 export interface PostXmlOptions {
   /** Whole exchange, headers and body; default 60 s. */
@@ -6,6 +6,8 @@ export interface PostXmlOptions {
   signal?: AbortSignal;
   fetch?: typeof fetch;
   headers?: Record<string, string>;
+  /** Stop reading and refuse a body larger than this many bytes (after gzip decoding). Default 64 MiB. */
+  maxBytes?: number;
 }
 
 export interface PostXmlReply {
@@ -85,6 +87,38 @@ const MESSAGES: Record<TransportErrorKind, string> = {
   other: 'the request failed before a response arrived',
 };
 
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** Reads the body as UTF-8, refusing it as soon as it passes the limit instead of buffering it all. */
+async function readBody(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (!res.headers.get('content-encoding') && Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw new XmlSafetyError(
+      'size',
+      `Response body of ${declared} bytes is over the ${maxBytes}-byte limit; refused`,
+    );
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new XmlSafetyError(
+        'size',
+        `Response body is over the ${maxBytes}-byte limit; stopped reading and refused`,
+      );
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
 /**
  * One POST of an XML body. Never retries; never throws for an HTTP status. Throws
  * `IntacctTransportError` when there is no complete HTTP response.
@@ -120,13 +154,14 @@ export async function postXml(
       },
       signal: controller.signal,
     });
-    const text = await res.text();
+    const text = await readBody(res, options.maxBytes ?? DEFAULT_MAX_BODY_BYTES);
     const headers: Record<string, string> = {};
     res.headers.forEach((value, key) => {
       headers[key.toLowerCase()] = value;
     });
     return { status: res.status, headers, body: text, ms: Math.round(performance.now() - started) };
   } catch (err) {
+    if (err instanceof XmlSafetyError) throw err;
     const host = hostOf(url);
     if (timedOut) {
       throw new IntacctTransportError('timeout', `POST to ${host}: ${MESSAGES.timeout} (${timeoutMs} ms)`, {
