@@ -112,6 +112,18 @@ function world(behaviours: WorldInput['behaviours'] = {}, faults: WorldInput['fa
         ],
       }),
       company('offline'),
+      company(
+        'nonadmin',
+        {
+          roles: [
+            {
+              name: 'Integration',
+              permissions: { ...FULL_RIGHTS, USERINFO: ['list', 'view', 'add', 'edit'] },
+            },
+          ],
+        },
+        { admin: 'off' },
+      ),
     ],
   };
 }
@@ -519,6 +531,19 @@ const CASES: Case[] = [
     world: 'std',
     creds: { companyId: 'offline' },
     expect: { root: 'gateway.unavailable', roundTrips: 1, unknown: ['permissions.required'] },
+  },
+  {
+    name: 'managing users needs admin privileges',
+    world: 'std',
+    creds: { companyId: 'nonadmin' },
+    require: [r('USERINFO', 'update'), r('GLACCOUNT')],
+    expect: { root: 'permission.admin_required', roundTrips: 1, pass: ['permissions.required'] },
+  },
+  {
+    name: 'admin privileges off, read-only sync (not needed)',
+    world: 'std',
+    creds: { companyId: 'nonadmin' },
+    expect: { root: null, roundTrips: 1, pass: ['user.admin'] },
   },
   {
     name: 'std healthy',

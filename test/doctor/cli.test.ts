@@ -110,6 +110,53 @@ describe('intacct-connect doctor (in-process)', () => {
     expect(r.stdout).not.toContain('\u001b[');
   });
 
+  it('on a terminal: colours and a spinner, but no colours with NO_COLOR', async () => {
+    const tty = async (env: Record<string, string>) => {
+      const stdout = Object.assign(new PassThrough(), { isTTY: true });
+      let out = '';
+      stdout.on('data', (d) => {
+        out += d;
+      });
+      const io: CliIO = {
+        stdout,
+        stderr: new PassThrough(),
+        stdin: new PassThrough(),
+        env: { HOME: home, ...env },
+        cwd: work,
+      };
+      const code = await main(
+        ['doctor', ...base(), '--user-password', USER_PW, '--require', 'GLACCOUNT:readByQuery'],
+        io,
+      );
+      return { code, out };
+    };
+    const coloured = await tty({});
+    expect(coloured.code).toBe(0);
+    expect(coloured.out).toContain('\u001b[32m');
+    const plain = await tty({ NO_COLOR: '1' });
+    expect(plain.out).not.toMatch(/\u001b\[\d+m/);
+    expect(plain.out).toContain('[PASS] Permissions for the required operations');
+  });
+
+  it('with a client ID the OAuth diagnosis runs instead of the XML one', async () => {
+    const r = await cli([
+      '--json',
+      '--api-url',
+      `${em.url}/ia/api/v1`,
+      '--client-id',
+      'nosuch.app.sage.com',
+      '--client-secret',
+      'Planted-Client-Secret-1',
+      '--company-id',
+      'plant-co',
+      '--user-id',
+      'plant_user',
+    ]);
+    const report = JSON.parse(r.stdout) as DoctorReport;
+    expect(report.mode).toBe('oauth');
+    expect(r.stdout).not.toContain('Planted-Client-Secret-1');
+  });
+
   it('--json prints only the JSON report; problems exit 1 and name the missing object', async () => {
     const r = await cli([...base(), '--user-password', USER_PW, '--json']);
     expect(r.code).toBe(1);
