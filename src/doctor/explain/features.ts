@@ -144,9 +144,11 @@ export function extractFeatures(raw: string): Features {
       }),
     ),
   };
-  const layer = detectLayer(decoded, codes);
+  // Wording checks (status lines, SDK phrases) must not depend on how a log wrapped or tabbed the text.
+  const flat = decoded.replace(/\s+/g, ' ');
+  const layer = detectLayer(flat, codes);
   if (layer) features.layer = layer;
-  const status = extractHttpStatus(decoded);
+  const status = extractHttpStatus(flat);
   if (status !== undefined) features.httpStatus = status;
   return features;
 }

@@ -56,19 +56,23 @@ export function unescapeJsonLike(text: string): string {
   return out;
 }
 
-/** Decodes `%XX` runs (Support IDs, redirect query strings); leaves malformed sequences alone. */
+/**
+ * Decodes `%XX` runs (Support IDs, redirect query strings), twice for URLs that were encoded again
+ * when they were logged; leaves malformed sequences alone.
+ */
 export function decodePercent(text: string): string {
-  const queryLike = /[?&][a-z_]+=/i.test(text);
-  if (!queryLike && !/%[0-9a-f]{2}/i.test(text)) return text;
-  let out = text.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run;
-    }
-  });
+  let out = text;
+  for (let i = 0; i < 2 && /%[0-9a-f]{2}/i.test(out); i++) {
+    out = out.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+  }
   // In form- and query-encoded text a plus between words is a space.
-  if (queryLike) out = out.replace(/(?<=[A-Za-z0-9.,)])\+(?=[A-Za-z0-9(])/g, ' ');
+  if (/[?&][a-z_]+=/i.test(out)) out = out.replace(/(?<=[A-Za-z0-9.,)])\+(?=[A-Za-z0-9(])/g, ' ');
   return out;
 }
 
