@@ -177,6 +177,15 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
 
   let blocking = classifyBlocking(first.outcome);
   let ms = first.ms;
+  if (blocking.check === 'entity.access' && !values.entityId) {
+    // Refused over the entity while signing in at the top level: the user may not work there.
+    blocking = {
+      ...blocking,
+      cause: 'entity.top_level_denied',
+      detail: `${blocking.detail} No entity ID was given, so the sign-in was at the top level, which this user may not use: it is restricted to certain entities (or the company allows the top level only to some users). Give the user top-level access, or connect with one of its entity IDs.`,
+      candidates: ['entity.top_level_denied', 'entity.access_denied'],
+    };
+  }
 
   // 3. Narrowing: a sign-in failure with an entity ID is retried once without it. If that signs in, the
   //    entity is the problem, and the same request tells which entity problem it is.

@@ -648,6 +648,12 @@ const CASES: Case[] = [
     expect: { root: 'entity.access_denied', roundTrips: 2, candidates: ['entity.not_found'] },
   },
   {
+    name: 'distinct text: top level refused',
+    world: 'texts',
+    creds: { companyId: 'restricted' },
+    expect: { root: 'entity.top_level_denied', roundTrips: 1 },
+  },
+  {
     name: 'IP filter as gateway 403',
     world: 'ip403',
     creds: { companyId: 'ipf' },
