@@ -9,7 +9,7 @@ import type { CliIO } from '../../src/cli/context.js';
 import { main } from '../../src/cli/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import type { DoctorReport } from '../../src/shared/report.js';
-import { DEMO, startTestEmulator } from '../helpers/emulator.js';
+import { startTestEmulator } from '../helpers/emulator.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
