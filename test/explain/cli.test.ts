@@ -120,3 +120,35 @@ describe('intacct-connect explain (built CLI)', () => {
     expect(parsed.matches[0]!.confidence).toBeGreaterThan(0.9);
   });
 });
+
+describe('intacct-connect explain --article', () => {
+  it('prints a cause article with both permission-model fixes and its FAQ', async () => {
+    const t = fakeIO();
+    expect(await main(['explain', '--article', 'permission.missing'], t.io)).toBe(0);
+    const out = t.out();
+    expect(out).toContain('The integration user lacks permissions the application needs');
+    expect(out).toContain('Role-based permission companies:');
+    expect(out).toContain('User-based permission companies:');
+    expect(out).toContain('Questions:');
+    expect(out).toContain("who acts: the customer's Intacct administrator");
+  });
+
+  it('prints a guide, and the article as JSON with --json', async () => {
+    const t = fakeIO();
+    expect(await main(['explain', '--article', 'web-services-user'], t.io)).toBe(0);
+    expect(t.out()).toContain('The credentials email');
+    const j = fakeIO();
+    expect(await main(['explain', '--json', '--article', 'oauth.partner_user_not_found'], j.io)).toBe(0);
+    expect(JSON.parse(j.out())).toMatchObject({
+      kind: 'cause',
+      id: 'oauth.partner_user_not_found',
+      inferred: true,
+    });
+  });
+
+  it('refuses an unknown article with exit 2, naming the input', async () => {
+    const t = fakeIO();
+    expect(await main(['explain', '--article', 'nope'], t.io)).toBe(2);
+    expect(t.err()).toMatch(/--article: no article "nope"/);
+  });
+});
