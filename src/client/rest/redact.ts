@@ -98,8 +98,12 @@ export function redactHeaders(
   headers: Record<string, string> | Headers,
   known: ReadonlyArray<string | undefined> = [],
 ): Record<string, string> {
-  const entries: Array<[string, string]> =
-    headers instanceof Headers ? [...headers.entries()] : Object.entries(headers);
+  const entries: Array<[string, string]> = [];
+  if (headers instanceof Headers)
+    headers.forEach((v, k) => {
+      entries.push([k, v]);
+    });
+  else entries.push(...Object.entries(headers));
   return Object.fromEntries(
     entries.map(([k, v]) => {
       if (SECRET_HEADERS.has(k.toLowerCase())) {

@@ -46,6 +46,7 @@ export interface PendingAuthorization {
 export interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
+  publicKey: CryptoKey;
   publicJwk: JWK;
 }
 
@@ -123,6 +124,7 @@ export function oauthState(ctx: EmulatorContext): Promise<OAuthState> {
       const s = new OAuthState({
         kid,
         privateKey,
+        publicKey,
         publicJwk: { ...publicJwk, kid, alg: 'RS256', use: 'sig' },
       });
       ctx.onReset(() => s.clear());

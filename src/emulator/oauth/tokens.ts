@@ -1,4 +1,4 @@
-import { importJWK, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { EmulatorContext } from '../context.js';
 import type { Company, User } from '../world/schema.js';
 import type { Grant, OAuthState } from './state.js';
@@ -93,8 +93,7 @@ export async function checkBearer(
   const token = header.slice('Bearer '.length).trim();
   let payload: Record<string, unknown>;
   try {
-    const key = await importJWK(state.key.publicJwk, 'RS256');
-    ({ payload } = await jwtVerify(token, key, {
+    ({ payload } = await jwtVerify(token, state.key.publicKey, {
       algorithms: ['RS256'],
       currentDate: new Date(ctx.now()),
       clockTolerance: 0,
