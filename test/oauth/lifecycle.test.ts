@@ -71,6 +71,18 @@ describe('refresh, supersession and revoke', () => {
     expect((r as IntacctRestError).kind).toBe('invalid_grant');
   });
 
+  it('the emulator reset forgets every grant and token', async () => {
+    const t = await client.clientCredentials({ userId: 'svc_sync', companyId: 'acme-healthy' });
+    await fetch(`${emu.url}/_emulator/reset`, { method: 'POST' });
+    const res = await fetch(`${emu.url}/ia/api/v1/objects/general-ledger/account`, {
+      headers: { authorization: `Bearer ${t.accessToken}` },
+    });
+    expect(res.status).toBe(401);
+    expect((await stats(emu)).total).toBe(1);
+    const r = await client.refresh(t.refreshToken!).catch((e: unknown) => e);
+    expect((r as IntacctRestError).kind).toBe('invalid_grant');
+  });
+
   it('client credentials without a refresh token are repeated on refresh', async () => {
     const subject = { userId: 'svc_sync', companyId: 'acme-healthy' };
     const tokens = await client.clientCredentials(subject);
