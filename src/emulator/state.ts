@@ -15,6 +15,8 @@ import { checkSignIn, findCompany, findUser } from './signin.js';
 import type { Company, Right, User, World } from './world/schema.js';
 
 const LOG_LIMIT = 1000;
+/** Live sessions kept at most; the least recently used go first, so a client that never reuses sessions cannot grow memory. */
+export const SESSION_LIMIT = 20_000;
 
 export interface ContextOptions {
   now?: () => number;
@@ -43,6 +45,10 @@ function createSessions(world: World, now: () => number): SessionStore {
     create({ companyId, userId, entityId, senderId }) {
       const sessionId = newSessionId();
       const createdAt = now();
+      if (byId.size >= SESSION_LIMIT) {
+        const oldest = byId.keys().next().value;
+        if (oldest !== undefined) byId.delete(oldest);
+      }
       const expiresAt = createdAt + durationMs(companyId);
       byId.set(sessionId, {
         sessionId,
@@ -57,7 +63,11 @@ function createSessions(world: World, now: () => number): SessionStore {
     },
     get(sessionId) {
       const s = live(sessionId);
-      if (s && world.behaviours.slidingSessions) s.expiresAt = now() + durationMs(s.companyId);
+      if (!s) return undefined;
+      if (world.behaviours.slidingSessions) s.expiresAt = now() + durationMs(s.companyId);
+      // Re-inserting keeps the Map in least-recently-used order, so the cap evicts idle sessions first.
+      byId.delete(sessionId);
+      byId.set(sessionId, s);
       return s;
     },
     peek: live,
