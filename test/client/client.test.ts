@@ -127,7 +127,7 @@ describe('retries', () => {
       }
       return answerAll()(req, n);
     });
-    await client(g).readByQuery({ object: 'VENDOR' });
+    await client(g, { retry: { baseDelayMs: 5, maxDelayMs: 5000 } }).readByQuery({ object: 'VENDOR' });
     expect(g.seen).toHaveLength(2);
     expect(Date.now()).toBeGreaterThanOrEqual(retryAt - 50);
   });
@@ -175,6 +175,23 @@ describe('retries', () => {
     )) as IntacctTransportError;
     expect(e.kind).toBe('timeout');
     expect(g2.seen).toHaveLength(2);
+  });
+
+  it('a caller abort during the retry wait stops at once with a typed error', async () => {
+    const g = await start(() => ({ status: 503, body: '' }));
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const started = performance.now();
+    const e = (await captureAsync(() =>
+      client(g, { retry: { baseDelayMs: 5000, maxDelayMs: 5000 } }).readByQuery(
+        { object: 'VENDOR' },
+        { signal: ac.signal },
+      ),
+    )) as IntacctTransportError;
+    expect(e).toBeInstanceOf(IntacctTransportError);
+    expect(e.aborted).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(g.seen).toHaveLength(1);
   });
 
   it('reads gzip-compressed responses', async () => {

@@ -6,7 +6,12 @@ import {
   type ResolvedCredentials,
   resolveCredentials,
 } from './credentials.js';
-import { IntacctAuthenticationError, IntacctError, IntacctGatewayError } from './errors.js';
+import {
+  IntacctAuthenticationError,
+  IntacctError,
+  IntacctGatewayError,
+  IntacctTransportError,
+} from './errors.js';
 import {
   type FieldMap,
   functions,
@@ -27,7 +32,12 @@ export interface ClientLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** pino's; when present, bodies are redacted only if `debug` is on. */
+  isLevelEnabled?(level: string): boolean;
 }
+
+/** Bodies in debug logs are cut here (after redaction, so a cut can never expose part of a secret). */
+const LOG_BODY_CHARS = 16 * 1024;
 
 export interface RetryOptions {
   /** First backoff delay; doubles per attempt, with jitter. Default 1000 ms. */
@@ -71,16 +81,21 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
+const aborted = () =>
+  new IntacctTransportError('other', 'Request aborted by the caller while waiting to retry', {
+    aborted: true,
+  });
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(aborted());
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal?.reason);
+      reject(aborted());
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -145,7 +160,11 @@ export class IntacctClient {
     return redactXml(text, [...this.secrets]);
   }
 
-  private log(level: keyof ClientLogger, fields: Record<string, unknown>, msg: string): void {
+  private log(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    fields: Record<string, unknown>,
+    msg: string,
+  ): void {
     const logger = this.opts.logger;
     if (!logger) return;
     const clean = (v: unknown, depth: number): unknown => {
@@ -155,6 +174,15 @@ export class IntacctClient {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x, depth + 1)]));
     };
     logger[level](clean(fields, 0) as object, this.redact(msg));
+  }
+
+  private debugBody(body: string): string | undefined {
+    const logger = this.opts.logger;
+    if (!logger || logger.isLevelEnabled?.('debug') === false) return undefined;
+    const clean = this.redact(body);
+    return clean.length > LOG_BODY_CHARS
+      ? `${clean.slice(0, LOG_BODY_CHARS)}… (${clean.length - LOG_BODY_CHARS} more characters)`
+      : clean;
   }
 
   private controlSpec(): RequestSpec['control'] {
@@ -205,7 +233,11 @@ export class IntacctClient {
       const release = await this.semaphore.acquire();
       try {
         this.roundTrips++;
-        this.log('debug', { endpoint: endpointUrl, functions: names, attempt, body }, 'intacct request');
+        this.log(
+          'debug',
+          { endpoint: endpointUrl, functions: names, attempt, body: this.debugBody(body) },
+          'intacct request',
+        );
         reply = await postXml(endpointUrl, body, {
           timeoutMs: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
@@ -227,7 +259,7 @@ export class IntacctClient {
       release();
       this.log(
         'debug',
-        { status: reply.status, ms: reply.ms, functions: names, body: reply.body },
+        { status: reply.status, ms: reply.ms, functions: names, body: this.debugBody(reply.body) },
         'intacct response',
       );
       try {
