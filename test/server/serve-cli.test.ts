@@ -1,8 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/index.js';
 import { packagePath } from '../../src/shared/paths.js';
 
 const BIN = packagePath('bin', 'intacct-connect.js');
@@ -74,26 +76,38 @@ describe('intacct-connect serve (built CLI)', () => {
     expect(child.exitCode).toBe(0);
   }, 60_000);
 
-  it('refuses bad input with exit 2 and a one-line message naming it', () => {
-    const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-      spawnSync(process.execPath, [BIN, 'serve', ...args], {
-        cwd: dir,
-        env: { ...cleanEnv(), ...env },
-        encoding: 'utf8',
-        timeout: 30_000,
+  it('refuses bad input with exit 2 and a one-line message naming it', async () => {
+    const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const stderr = new PassThrough();
+      let err = '';
+      stderr.on('data', (c) => {
+        err += c;
       });
-    const port = run(['--port', 'abc']);
+      const status = await main(['serve', ...args], {
+        stdout: new PassThrough(),
+        stderr,
+        stdin: new PassThrough(),
+        env: { ...cleanEnv(), ...env },
+        cwd: dir,
+      });
+      return { status, stderr: err };
+    };
+    const port = await run(['--port', 'abc']);
     expect(port.status).toBe(2);
     expect(port.stderr).toMatch(/--port abc/);
-    const db = run(['--database', 'mysql://x']);
+    const db = await run(['--database', 'mysql://x']);
     expect(db.status).toBe(2);
     expect(db.stderr).toMatch(/--database mysql:\/\/x/);
-    const key = run(['--port', '0'], { INTACCT_CONNECT_SECRET_KEY: 'dG9vLXNob3J0' });
+    const key = await run(['--port', '0'], { INTACCT_CONNECT_SECRET_KEY: 'dG9vLXNob3J0' });
     expect(key.status).toBe(2);
     expect(key.stderr).toMatch(/INTACCT_CONNECT_SECRET_KEY decodes to 9 bytes/);
     expect(key.stderr).not.toContain('dG9vLXNob3J0');
-    const noKey = run(['--port', '0']);
+    const noKey = await run(['--port', '0']);
     expect(noKey.status).toBe(2);
     expect(noKey.stderr).toMatch(/INTACCT_CONNECT_SECRET_KEY is not set/);
+    const world = await run(['--world', 'x.yaml']);
+    expect(world.status).toBe(2);
+    expect(world.stderr).toMatch(/--world needs --demo/);
+    expect(port.stderr.trim().split('\n')).toHaveLength(1);
   }, 60_000);
 });
