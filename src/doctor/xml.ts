@@ -165,12 +165,18 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
     const auth = first.outcome.parsed.authentication;
     if (!values.userId && auth?.userId) values.userId = auth.userId;
     if (!values.companyId && auth?.companyId) values.companyId = auth.companyId;
-    passChain(
-      ctx,
-      first.ms,
-      'entity.access',
-      values.entityId ? `Signed in to entity ${values.entityId}.` : undefined,
+    const offline = first.outcome.parsed.results.filter(
+      (r) => r.status !== 'success' && isTemporarilyOffline(resultText(r)),
     );
+    if (offline.length) {
+      tracker.finish('gateway.available', {
+        status: 'fail',
+        cause: 'gateway.unavailable',
+        ms: first.ms,
+        detail: `Signed in, but Intacct answered ${offline.length} of ${first.outcome.parsed.results.length} functions with "The Service is Temporarily Off-line".`,
+      });
+    }
+    passChain(ctx, first.ms, 'entity.access');
     interpretProbes(ctx, first.outcome.parsed, plan.probes, first.ms);
     return finish(values);
   }
@@ -234,10 +240,10 @@ function add(ctx: RunContext, finding: FindingInput): void {
   ctx.findings.push(finding);
 }
 
-/** Passes every chain check up to (not including) `until`, or all of them. */
-function passChain(ctx: RunContext, ms: number, until?: BlockingCheck, lastDetail?: string): void {
+/** Passes the chain checks from the start through `through` (inclusive). */
+function passChain(ctx: RunContext, ms: number, through: BlockingCheck): void {
   const { tracker, values } = ctx;
-  const details: Partial<Record<BlockingCheck, string>> = {
+  const details: Record<BlockingCheck, string> = {
     'endpoint.reachable': 'The gateway answered.',
     'gateway.available': 'The gateway processed the request.',
     'sender.credentials': `Sender ID ${values.senderId} and its password were accepted.`,
@@ -248,19 +254,13 @@ function passChain(ctx: RunContext, ms: number, until?: BlockingCheck, lastDetai
       values.sessionId && !values.userPassword
         ? `The session is valid (user ${values.userId ?? '?'}).`
         : `User ${values.userId} signed in.`,
+    'entity.access': values.entityId
+      ? `Signed in to entity ${values.entityId}.`
+      : 'Signed in at the top level (no entity ID given).',
   };
   for (const id of CHAIN) {
-    if (id === until) {
-      if (lastDetail !== undefined || id === 'entity.access') {
-        tracker.finish(id, {
-          status: 'pass',
-          ms,
-          detail: lastDetail ?? 'Signed in at the top level (no entity ID given).',
-        });
-      }
-      return;
-    }
-    tracker.finish(id, { status: 'pass', ms, detail: details[id] ?? '' });
+    tracker.finish(id, { status: 'pass', ms, detail: details[id] });
+    if (id === through) return;
   }
 }
 
@@ -361,7 +361,7 @@ function safeDecode(s: string): string {
 /** After signing in without the entity ID worked: which entity problem is it? */
 function entityVerdict(ctx: RunContext, parsed: ParsedResponse, original: Blocking, ms: number): void {
   const { tracker, values } = ctx;
-  passChain(ctx, ms, 'entity.access');
+  passChain(ctx, ms, 'user.signin');
   const entities = parsed.results.find((r) => r.controlId === CONTROL.entities);
   const entityId = values.entityId ?? '';
   let cause: CauseId = original.check === 'entity.access' ? original.cause : 'entity.access_denied';
@@ -705,7 +705,7 @@ async function companyScope(ctx: RunContext): Promise<void> {
   const na = 'Not checked in company scope: it needs the user’s credentials.';
   if (ex.outcome.layer === 'ok') {
     // A user that cannot exist signed in: nothing about the company can be trusted to be checked.
-    passChain(ctx, ex.ms, 'user.signin');
+    passChain(ctx, ex.ms, 'sender.authorization');
     tracker.finishRemaining(na, ex.ms);
     return;
   }

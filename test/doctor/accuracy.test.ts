@@ -798,6 +798,14 @@ describe('doctor accuracy (XML)', () => {
         expect(report.checks.find((k) => k.id === id)?.status, id).toBe('unknown');
       for (const id of c.expect.pass ?? [])
         expect(report.checks.find((k) => k.id === id)?.status, id).toBe('pass');
+      // The checks agree with the findings: every error's cause is the cause of a failing check.
+      for (const cause of errors) {
+        expect(
+          report.checks.some((k) => k.status === 'fail' && k.cause === cause),
+          `a failing check for ${cause}`,
+        ).toBe(true);
+      }
+      expect(report.checks).toHaveLength(14);
       // Every check is decided with a status, and a failing check names a cause from the catalog.
       for (const check of report.checks) {
         if (check.status === 'fail') expect(check.cause).not.toBeNull();
