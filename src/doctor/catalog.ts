@@ -134,6 +134,8 @@ export type Article = ({ kind: 'cause' } & CauseArticle) | ({ kind: 'guide' } & 
 export const explainSettingsSchema = z
   .object({
     foreignMarkers: z.array(z.string().min(1)),
+    /** Host names (and their subdomains) that count as Intacct's, for pastes that contain web addresses. */
+    intacctHosts: z.array(z.string().min(1)),
     intacctMarkers: z.array(z.string().min(1)),
   })
   .strict();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/context.js';
@@ -97,8 +97,20 @@ describe('intacct-connect explain (in-process)', () => {
 
 describe('intacct-connect explain (built CLI)', () => {
   beforeAll(() => {
-    if (!existsSync(packagePath('dist', 'doctor', 'explain', 'index.js'))) {
-      // npm test builds first; this only runs when the suite is started on its own without a build.
+    const pairs: Array<[string, string]> = [
+      ['src/doctor/catalog.ts', 'dist/doctor/catalog.js'],
+      ['src/doctor/explain/index.ts', 'dist/doctor/explain/index.js'],
+      ['src/doctor/explain/features.ts', 'dist/doctor/explain/features.js'],
+      ['src/doctor/explain/normalize.ts', 'dist/doctor/explain/normalize.js'],
+      ['src/cli/commands/explain.ts', 'dist/cli/commands/explain.js'],
+    ];
+    const stale = pairs.some(
+      ([src, out]) =>
+        !existsSync(packagePath(out)) ||
+        statSync(packagePath(out)).mtimeMs < statSync(packagePath(src)).mtimeMs,
+    );
+    if (stale) {
+      // npm test builds first; this only runs when the suite is started on its own after an edit.
       spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
         cwd: packagePath(),
         stdio: 'ignore',

@@ -127,6 +127,19 @@ describe('explain behaviour', () => {
     expect(m!.title).toMatch(/permission/i);
   });
 
+  it('ignores weak evidence when every web address points at another service', () => {
+    expect(
+      explain('Request failed with status code 401 at https://api.example-crm.io/v1/contacts').matches,
+    ).toEqual([]);
+    expect(
+      explain('Request failed with status code 401 at https://api.intacct.com/ia/api/v1/objects/x').matches,
+    ).not.toEqual([]);
+    // A named error still counts on the application's own host (an OAuth callback).
+    expect(explain('https://app.example.com/cb?error=access_denied&state=1').matches[0]?.cause).toBe(
+      'oauth.access_denied',
+    );
+  });
+
   it('returns no match for empty or unrelated input', () => {
     expect(explain('')).toEqual({ matches: [] });
     expect(explain('   \n ')).toEqual({ matches: [] });

@@ -37,6 +37,8 @@ export interface ExplainResult {
 /** Candidates below this are noise rather than a lead worth showing. */
 const MIN_CONFIDENCE = 0.1;
 const MAX_MATCHES = 8;
+/** Signatures weaker than this are guesses (a bare status, one meaning of an ambiguous code). */
+const WEAK_EVIDENCE = 0.5;
 
 type Matcher = (text: string) => string | undefined;
 
@@ -60,7 +62,9 @@ function compileMatcher(source: string): Matcher {
   return (text) => (text.includes(needle) ? needle : undefined);
 }
 
-let compiled: { signatures: CompiledSignature[]; foreign: Matcher[]; intacct: Matcher[] } | undefined;
+let compiled:
+  | { signatures: CompiledSignature[]; foreign: Matcher[]; intacct: Matcher[]; hosts: string[] }
+  | undefined;
 
 function compileCatalog() {
   if (compiled) return compiled;
@@ -81,6 +85,7 @@ function compileCatalog() {
     signatures,
     foreign: settings.foreignMarkers.map(compileMatcher),
     intacct: settings.intacctMarkers.map(compileMatcher),
+    hosts: settings.intacctHosts.map((h) => h.toLowerCase()),
   };
   return compiled;
 }
@@ -133,6 +138,17 @@ function isForeign(f: Features, c: NonNullable<typeof compiled>): boolean {
   return firstMatch(c.foreign, f.text) !== undefined && firstMatch(c.intacct, f.text) === undefined;
 }
 
+/**
+ * True when the paste has web addresses and none is Intacct's. Then only strong evidence counts: a
+ * bare HTTP status from someone else's API is no reason to suspect Intacct, while a named error (an
+ * OAuth callback on the application's own host, say) still is.
+ */
+function otherHostsOnly(f: Features, c: NonNullable<typeof compiled>): boolean {
+  if (firstMatch(c.intacct, f.text) !== undefined) return false;
+  const hosts = [...f.decoded.matchAll(/\bhttps?:\/\/([a-z0-9.-]+)/gi)].map((m) => m[1]!.toLowerCase());
+  return hosts.length > 0 && !hosts.some((h) => c.hosts.some((ok) => h === ok || h.endsWith(`.${ok}`)));
+}
+
 export function explain(text: string): ExplainResult {
   if (typeof text !== 'string' || text.trim() === '') return { matches: [] };
   const c = compileCatalog();
@@ -153,8 +169,10 @@ export function explain(text: string): ExplainResult {
     (h) => !(isGuess(h) && (narrowed.has(h.code) || (strongText && h.entry.signature.weight < 0.75))),
   );
 
+  const floor = otherHostsOnly(f, c) ? WEAK_EVIDENCE : 0;
   const best = new Map<CauseId, Hit>();
   for (const hit of kept) {
+    if (hit.entry.signature.weight < floor) continue;
     const id = hit.entry.cause.id;
     const prior = best.get(id);
     if (!prior || hit.confidence > prior.confidence) best.set(id, hit);
