@@ -156,12 +156,7 @@ export function App() {
           </ul>
         </nav>
         <div className="topbar-actions">
-          <button
-            type="button"
-            className="ghost"
-            onClick={cycleTheme}
-            aria-label={`${m.theme.label}: ${m.theme[theme]}`}
-          >
+          <button type="button" className="ghost" onClick={cycleTheme} title={m.theme.label}>
             {m.theme[theme]}
           </button>
           {embedded && (

@@ -89,3 +89,16 @@ export function stepVerdicts(...lists: { id: string; status: string }[][]): Reco
   }
   return out;
 }
+
+/**
+ * A precheck signs in with a probe user, so the user-level checks it reports are never decided; only
+ * decided checks and the company-level ones (which the precheck exists for) are worth showing.
+ */
+export function precheckRelevant<T extends { id: string; status: string }>(checks: T[]): T[] {
+  return checks.filter(
+    (c) =>
+      (c.status !== 'unknown' && c.status !== 'skip') ||
+      c.id.startsWith('company.') ||
+      c.id.startsWith('sender.'),
+  );
+}

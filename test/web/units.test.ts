@@ -5,7 +5,7 @@ import { filterArticles, mergeHits } from '../../src/web/components/Help.js';
 import { groupRequirements, STEPS, stepFrom } from '../../src/web/components/Setup.js';
 import { targetOrigin, toMessage } from '../../src/web/embed.js';
 import { m } from '../../src/web/messages.js';
-import { applyProgress, settle, stepVerdicts } from '../../src/web/progress.js';
+import { applyProgress, precheckRelevant, settle, stepVerdicts } from '../../src/web/progress.js';
 import { href, parseHash } from '../../src/web/router.js';
 import { SseParser } from '../../src/web/sse.js';
 
@@ -265,5 +265,24 @@ describe('step verdicts', () => {
     expect(
       stepVerdicts([check('sender.authorization', 'pass')], [check('sender.authorization', 'unknown')]),
     ).toEqual({});
+  });
+});
+
+describe('precheck list', () => {
+  it('keeps decided checks and undecided company-level ones, drops undecided user-level ones', () => {
+    const checks = [
+      { id: 'company.exists', status: 'pass' },
+      { id: 'company.subscription', status: 'unknown' },
+      { id: 'sender.authorization', status: 'fail' },
+      { id: 'user.signin', status: 'unknown' },
+      { id: 'permissions.required', status: 'skip' },
+      { id: 'endpoint.reachable', status: 'pass' },
+    ];
+    expect(precheckRelevant(checks).map((c) => c.id)).toEqual([
+      'company.exists',
+      'company.subscription',
+      'sender.authorization',
+      'endpoint.reachable',
+    ]);
   });
 });

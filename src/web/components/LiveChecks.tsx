@@ -29,7 +29,9 @@ export function CheckList({ checks, label }: { checks: LiveCheck[]; label: strin
         >
           <StatusBadge status={check.status} />
           <span className="check-title">{check.title}</span>
-          {check.detail && check.status !== 'pass' && <span className="check-detail">{check.detail}</span>}
+          {check.detail && (check.status === 'fail' || check.status === 'warn') && (
+            <span className="check-detail">{check.detail}</span>
+          )}
           {check.cause && (check.status === 'fail' || check.status === 'warn') && (
             <a className="check-detail" href={href({ name: 'help', article: check.cause })}>
               {m.common.learnMore}

@@ -2,7 +2,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import type { CheckResult, Finding } from '../../shared/report.js';
 import { api, type ConnectConfig, type RequirementView } from '../api.js';
 import { m } from '../messages.js';
-import { type StepVerdict, settle, stepVerdicts } from '../progress.js';
+import { precheckRelevant, type StepVerdict, settle, stepVerdicts } from '../progress.js';
 import { href } from '../router.js';
 import { type Credentials, CredentialsForm } from './CredentialsForm.js';
 import { CopyField, errorText, Notice, Steps, useFocusOnChange } from './common.js';
@@ -250,7 +250,7 @@ function Precheck({
         {precheck.phase === 'done' && (
           <>
             {precheck.checks && precheck.checks.length > 0 && (
-              <CheckList checks={settle([], precheck.checks)} label={p.heading} />
+              <CheckList checks={settle([], precheckRelevant(precheck.checks))} label={p.heading} />
             )}
             {root ? (
               <>
