@@ -46,6 +46,13 @@ describe('faults', () => {
     expect(x.control.keys).toEqual(['status']);
     expect(x.errors[0]!.errorno).toBe('GW-0010');
     expect(x.errors[0]!.description).toMatch(/^API rate limit exceeded \[Request ID: /);
+    // This world turns on Retry-After for XML 429s (U12).
+    const raw = await fetch(`${em.url}/ia/xml/xmlgw.phtml`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: xmlRequest({ companyId: 'rate-limited', functions: SESSION }),
+    });
+    expect(raw.headers.get('retry-after')).toBe('1');
   });
 
   it('count limits how many requests a fault hits; reset restores it', async () => {

@@ -43,6 +43,7 @@ interface Answer {
   body: string;
   type?: string;
   drop?: boolean;
+  headers?: Record<string, string>;
 }
 
 const echoOf = (c: ControlInput): ControlEcho => ({
@@ -131,6 +132,7 @@ export async function xmlGatewayRoutes(app: FastifyInstance, ctx: EmulatorContex
       reply.raw.socket?.destroy();
       return;
     }
+    if (a.headers) reply.headers(a.headers);
     reply
       .code(a.status)
       .type(a.type ?? XML_CONTENT_TYPE)
@@ -179,6 +181,7 @@ export async function xmlGatewayRoutes(app: FastifyInstance, ctx: EmulatorContex
     const companyKey = request ? companyKeyOf(request) : undefined;
     if (companyKey !== undefined && !(await gate.acquire(companyKey))) {
       const a = gatewayFailure(429, 'GW-0010', `${RATE_LIMIT_TEXT} [Request ID: ${ctx.requestId()}]`);
+      if (ctx.behaviours.retryAfterOnXml429) a.headers = { 'retry-after': '1' };
       log(a.status, { company: companyKey, note: 'concurrency limit' });
       send(reply, a);
       return reply;
