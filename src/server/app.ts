@@ -36,6 +36,7 @@ export interface OAuthProvider {
     codeVerifier: string;
     redirectUri: string;
     connectSessionId: string | null;
+    customerRef?: string | null;
   }): Promise<string>;
 }
 
@@ -887,6 +888,15 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
           codeVerifier: keyring.open(row.verifier),
           redirectUri: `${baseUrl(request)}/oauth/callback`,
           connectSessionId: row.session_id,
+          customerRef: row.session_id
+            ? ((
+                await db
+                  .selectFrom('connect_sessions')
+                  .select('customer_ref')
+                  .where('id', '=', row.session_id)
+                  .executeTakeFirst()
+              )?.customer_ref ?? null)
+            : null,
         });
         return reply.redirect(`/#/oauth-result/${id}`);
       } catch (error) {

@@ -62,6 +62,30 @@ export interface ServerOptions {
   /** The built UI; default dist/web. */
   webDir?: string;
   webhooks?: AppDeps['webhooks'];
+  /** Check history older than this is deleted (the latest check of each connection always stays); default 90. */
+  checkHistoryDays?: number;
+}
+
+/** Deletes expired connect sessions and OAuth states, and check history older than `historyDays`. */
+export async function pruneExpired(storage: StorageHandle, historyDays: number): Promise<void> {
+  const now = new Date().toISOString();
+  await storage.db.deleteFrom('connect_sessions').where('expires_at', '<', now).execute();
+  await storage.db.deleteFrom('oauth_states').where('expires_at', '<', now).execute();
+  const cutoff = new Date(Date.now() - historyDays * 86_400_000).toISOString();
+  await storage.db
+    .deleteFrom('checks')
+    .where('at', '<', cutoff)
+    // The connection's latest check stays, so last_checked_at always matches a history entry.
+    .where(({ eb, selectFrom }) =>
+      eb(
+        'at',
+        '<',
+        selectFrom('connections')
+          .select('last_checked_at')
+          .whereRef('connections.id', '=', 'checks.connection_id'),
+      ),
+    )
+    .execute();
 }
 
 export interface RunningServer {
@@ -149,6 +173,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           : new LocalHealthRunner(common);
       await health.start();
     }
+    // Expired connect tokens and OAuth states are useless; old check history is pruned.
+    const historyDays = options.checkHistoryDays ?? 90;
+    const sweep = () =>
+      pruneExpired(storage, historyDays).catch((error: unknown) =>
+        logger.warn({ err: error }, 'cleanup failed'),
+      );
+    void sweep();
+    const sweeper = setInterval(sweep, 3_600_000);
+    sweeper.unref();
     let closing: Promise<void> | undefined;
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -159,6 +192,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       health,
       close: () => {
         closing ??= (async () => {
+          clearInterval(sweeper);
           await health?.stop();
           await app.close();
           await storage.close();

@@ -65,7 +65,7 @@ export function createOAuthProvider(o: OAuthProviderOptions): OAuthProvider {
           ...(tokens.claims.entityId ? { entityId: tokens.claims.entityId } : {}),
         },
         input.connectSessionId ? `connect:${input.connectSessionId}` : 'oauth',
-        { connectSessionId: input.connectSessionId },
+        { connectSessionId: input.connectSessionId, customerRef: input.customerRef ?? null },
         { refreshToken: tokens.refreshToken },
       );
       return outcome.id;

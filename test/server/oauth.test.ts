@@ -61,7 +61,12 @@ describe('OAuth connect through the server (authorization code + PKCE)', () => {
     expect(id, location).toBeTruthy();
     const conn = await server.api('GET', `/api/connect/connections/${id}`, undefined, token);
     expect(conn.status).toBe(200);
-    expect(conn.body).toMatchObject({ mode: 'oauth', companyId: 'acme-healthy', userId: 'jane' });
+    expect(conn.body).toMatchObject({
+      mode: 'oauth',
+      companyId: 'acme-healthy',
+      userId: 'jane',
+      customerRef: 'oauth-cust',
+    });
     expect(['connected', 'failed']).toContain(conn.body.status);
     const history = await server.api('GET', `/api/connections/${id}/checks`);
     expect(history.body.checks).toHaveLength(1);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimDue, openDatabase, type StorageHandle } from '../../src/server/index.js';
+import { claimDue, openDatabase, pruneExpired, type StorageHandle } from '../../src/server/index.js';
 import { dropSchema, PG_URL, requirePostgres, uniqueSchema } from './helpers.js';
 
 const row = (i: number, due: string) => ({
@@ -100,6 +100,71 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         expect(await claimDue(handles[0]!, 1000, 60_000)).toHaveLength(300);
       } finally {
         for (const h of handles) await h.close();
+      }
+    });
+
+    it("prunes expired tokens and old history but keeps each connection's latest check", async (ctx) => {
+      if (!enabled) ctx.skip();
+      const h = await open();
+      try {
+        const day = 86_400_000;
+        const iso = (ago: number) => new Date(Date.now() - ago).toISOString();
+        await h.db.deleteFrom('connections').execute();
+        await h.db
+          .insertInto('connections')
+          .values([
+            { ...row(1, iso(0)), last_checked_at: iso(200 * day) },
+            { ...row(2, iso(0)), last_checked_at: iso(day) },
+          ])
+          .execute();
+        const check = (id: string, connection: number, at: string) => ({
+          id,
+          connection_id: row(connection, at).id,
+          at,
+          status: 'connected',
+          ok: 1,
+          round_trips: 1,
+          root_cause: null,
+          trigger: 'scheduled',
+          report: '{}',
+        });
+        await h.db
+          .insertInto('checks')
+          .values([
+            check('a', 1, iso(300 * day)),
+            check('b', 1, iso(200 * day)),
+            check('c', 2, iso(100 * day)),
+            check('d', 2, iso(day)),
+          ])
+          .execute();
+        await h.db
+          .insertInto('connect_sessions')
+          .values([
+            {
+              id: 'cs_old',
+              token_hash: 'h1',
+              customer_ref: null,
+              created_at: iso(2 * day),
+              expires_at: iso(day),
+              actor: 'm',
+            },
+            {
+              id: 'cs_new',
+              token_hash: 'h2',
+              customer_ref: null,
+              created_at: iso(0),
+              expires_at: iso(-day),
+              actor: 'm',
+            },
+          ])
+          .execute();
+        await pruneExpired(h, 90);
+        const left = (await h.db.selectFrom('checks').select('id').orderBy('id').execute()).map((r) => r.id);
+        expect(left).toEqual(['b', 'd']);
+        const sessions = (await h.db.selectFrom('connect_sessions').select('id').execute()).map((r) => r.id);
+        expect(sessions).toEqual(['cs_new']);
+      } finally {
+        await h.close();
       }
     });
 
