@@ -85,10 +85,12 @@ export class CheckTracker {
     this.emit({ type: 'check.finished', check });
   }
 
-  /** Marks every open check unknown, with a reason naming what hid it. */
-  finishRemaining(detail: string, ms = 0): void {
+  /**
+   * Marks every open check unknown (or `skip` when it does not apply), with a reason naming what hid it.
+   */
+  finishRemaining(detail: string, ms = 0, status: 'unknown' | 'skip' = 'unknown'): void {
     for (const def of this.definitions) {
-      if (!this.results.has(def.id)) this.finish(def.id, { status: 'unknown', detail, ms });
+      if (!this.results.has(def.id)) this.finish(def.id, { status, detail, ms });
     }
   }
 

@@ -706,7 +706,7 @@ async function companyScope(ctx: RunContext): Promise<void> {
   if (ex.outcome.layer === 'ok') {
     // A user that cannot exist signed in: nothing about the company can be trusted to be checked.
     passChain(ctx, ex.ms, 'sender.authorization');
-    tracker.finishRemaining(na, ex.ms);
+    tracker.finishRemaining(na, ex.ms, 'skip');
     return;
   }
   const blocking = classifyBlocking(ex.outcome);
@@ -739,7 +739,7 @@ async function companyScope(ctx: RunContext): Promise<void> {
       ms: ex.ms,
       detail: `The probe user's sign-in was not refused for sender ${values.senderId}.${caveat}`,
     });
-    tracker.finishRemaining(na, ex.ms);
+    tracker.finishRemaining(na, ex.ms, 'skip');
     return;
   }
   applyBlocking(ctx, blocking, ex.ms, ex.outcome);
