@@ -194,7 +194,8 @@ function toMatch(hit: Hit, f: Features): ExplainMatch {
     cause: article.id,
     confidence: Math.round(hit.confidence * 100) / 100,
     title: article.title,
-    fix: article.fix,
+    // A copy: callers may edit their answer without touching the shared catalog.
+    fix: [...article.fix],
     article: article.id,
   };
   if (f.layer) match.layer = f.layer;
