@@ -77,7 +77,7 @@ export function renderReport(
         lines.push(`     ${n + 1}. ${step}`);
       });
     }
-    lines.push(paint(style, 'gray', `   Help: intacct-connect explain, article ${f.article}`));
+    lines.push(paint(style, 'gray', `   More: intacct-connect explain --article ${f.article}`));
   });
   const unknown = report.checks.filter((c) => c.status === 'unknown').length;
   lines.push('');

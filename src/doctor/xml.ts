@@ -426,7 +426,7 @@ function userKind(ctx: RunContext, result: ResultBlock, ms: number): UserFacts |
       detail: `A Web Services user${facts.userType ? ` (${facts.userType})` : ''}.`,
     });
   } else {
-    const detail = `User ${ctx.values.userId} is a regular (interactive) user${facts.userType ? ` (${facts.userType})` : ''}, not a Web Services user. It works now, but regular users' passwords expire, two-step verification or SSO can be switched on for them at any time, and each sign-in of the person counts against them.`;
+    const detail = `User ${ctx.values.userId} is a regular (interactive) user${facts.userType ? ` (${facts.userType})` : ''}, not a Web Services user. It works now, but SSO or two-step verification can be switched on for a regular user at any time, and a regular user with two-step verification cannot sign in through the API; a Web Services user has both off, and its password stays valid until an admin resets it.`;
     tracker.finish('user.kind', { status: 'warn', cause: 'user.not_web_services_user', ms, detail });
     add(ctx, {
       cause: 'user.not_web_services_user',
