@@ -135,8 +135,13 @@ export class RestClient {
         },
         this.http(token),
       );
-      if (res.status < 400) {
-        const parsed = res.text ? (JSON.parse(res.text) as Record<string, unknown>) : {};
+      if (res.status < 300) {
+        let parsed: Record<string, unknown> = {};
+        try {
+          parsed = res.text ? (JSON.parse(res.text) as Record<string, unknown>) : {};
+        } catch {
+          throw parseRestError(res.status, res.text, res.headers);
+        }
         return {
           status: res.status,
           headers: res.headers,

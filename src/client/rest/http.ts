@@ -75,9 +75,10 @@ export async function send(req: HttpRequest, options: HttpOptions): Promise<Http
   } catch (error) {
     const timedOut = timeout.aborted;
     const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const host = URL.canParse(req.url) ? new URL(req.url).host : req.url;
     const message = timedOut
-      ? `no response from ${new URL(req.url).host} within ${options.timeoutMs ?? 30_000} ms`
-      : `cannot reach ${new URL(req.url).host}${cause ? ` (${cause})` : ''}`;
+      ? `no response from ${host} within ${options.timeoutMs ?? 30_000} ms`
+      : `cannot reach ${host}${cause ? ` (${cause})` : ` (${(error as Error).message})`}`;
     record(null, undefined, '', message);
     throw new IntacctNetworkError(message, timedOut);
   }

@@ -82,6 +82,22 @@ export async function diagnoseOAuth(options: DoctorOptions): Promise<DoctorRepor
     tracker.finishRemaining('Not checked: the username is malformed.');
     return report();
   }
+  if (!/^https?:\/\/[^/\s]+/i.test(rec.apiUrl) || !URL.canParse(rec.apiUrl)) {
+    tracker.finish('input.username', { status: 'pass' });
+    tracker.finish('endpoint.reachable', {
+      status: 'fail',
+      cause: 'request.malformed',
+      detail: `Not a URL: ${rec.apiUrl}`,
+    });
+    findings.push(
+      finding(lookup, {
+        cause: 'request.malformed',
+        detail: `The REST API URL "${rec.apiUrl}" is not an http(s) URL; it should look like https://api.intacct.com/ia/api/v1.`,
+      }),
+    );
+    tracker.finishRemaining('Not checked: the API URL is not valid.');
+    return report();
+  }
   if (!c.clientSecret) {
     tracker.finish('input.username', { status: 'pass' });
     tracker.finish('client.credentials', {
