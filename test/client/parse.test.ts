@@ -371,3 +371,48 @@ describe('entity decoding edge cases', () => {
     );
   });
 });
+
+describe('records of mixed shapes in one page', () => {
+  it('builds each record from its own fields whatever the shape of its neighbours', () => {
+    const recs = [
+      '<v><A>1</A><B>2</B></v>',
+      '<v><A>3</A><B>4</B></v>',
+      '<v><B>5</B><A>6</A></v>',
+      '<v><A>7</A><B><C>8</C></B></v>',
+      '<v><A>9</A><A>10</A></v>',
+      '<v><__proto__>11</__proto__><constructor>12</constructor></v>',
+      '<v x="1"><A>13</A><B>14</B></v>',
+      '<v><A>15</A></v>',
+      '<v>text only</v>',
+      '<v><A>16</A><B>17</B></v>',
+    ];
+    const body = `<response><control><status>success</status></control><operation><authentication><status>success</status></authentication><result><status>success</status><function>readByQuery</function><controlid>f</controlid><data>${recs.join('')}</data></result></operation></response>`;
+    const data = parseResponse(body).results[0]?.data ?? [];
+    expect(data[0]).toEqual({ A: '1', B: '2' });
+    expect(data[1]).toEqual({ A: '3', B: '4' });
+    expect(data[2]).toEqual({ B: '5', A: '6' });
+    expect(Object.keys(data[2] ?? {})).toEqual(['B', 'A']);
+    expect(data[3]).toEqual({ A: '7', B: { C: '8' } });
+    expect(data[4]).toEqual({ A: ['9', '10'] });
+    expect(Object.getPrototypeOf(data[5])).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(data[5], '__proto__')?.value).toBe('11');
+    expect(data[5]?.constructor).toBe('12');
+    expect(data[6]).toEqual({ '@x': '1', A: '13', B: '14' });
+    expect(data[7]).toEqual({ A: '15' });
+    expect(data[8]).toEqual({ '#text': 'text only' });
+    expect(data[9]).toEqual({ A: '16', B: '17' });
+  });
+
+  it('field names cannot inject code into the record builder', () => {
+    // The scanner accepts quotes, brackets and semicolons inside a name; the builder must treat them as data.
+    const evil = 'A"]});globalThis.__pwned++;({"';
+    const odd = ['Z`$', '{1}\\'].join('');
+    const body = `<response><control><status>success</status></control><operation><authentication><status>success</status></authentication><result><status>success</status><function>read</function><controlid>f</controlid><data><v><${evil}>1</${evil}><${odd}>2</${odd}></v><v><${evil}>3</${evil}><${odd}>4</${odd}></v></data></result></operation></response>`;
+    const data = parseResponse(body).results[0]?.data ?? [];
+    expect(data).toEqual([
+      { [evil]: '1', [odd]: '2' },
+      { [evil]: '3', [odd]: '4' },
+    ]);
+    expect((globalThis as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+});

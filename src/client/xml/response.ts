@@ -99,7 +99,8 @@ function setKey(obj: XmlRecord, key: string, value: XmlValue): void {
     Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
     return;
   }
-  const existing = obj[key];
+  // Own properties only: a field named `constructor` or `toString` must not meet Object.prototype.
+  const existing = Object.hasOwn(obj, key) ? obj[key] : undefined;
   if (existing === undefined) obj[key] = value;
   // Element values are never arrays themselves, so an array here was made from earlier siblings.
   else if (Array.isArray(existing)) existing.push(value);
@@ -124,6 +125,74 @@ export function toValue(el: XmlElement): XmlValue {
   return el.children === null && el.attrs === null ? el.text : toRecord(el);
 }
 
+type RecordBuilder = (kids: XmlElement[]) => XmlRecord;
+const builders = new Map<string, RecordBuilder>();
+
+/**
+ * A builder for records whose fields are all plain leaves with distinct names. Pages hold hundreds of
+ * records of one shape; an object literal of that shape is built in one allocation with a stable
+ * hidden class, where assigning keys one by one is the single most expensive step of a parse.
+ * Names enter the generated code only through JSON.stringify, so they cannot inject code.
+ */
+function leafBuilder(names: string[]): RecordBuilder | null {
+  if (names.length === 0 || names.length > 500 || names.includes('__proto__')) return null;
+  if (new Set(names).size !== names.length) return null;
+  const key = names.join('\u0000');
+  let builder = builders.get(key);
+  if (!builder) {
+    const body = names.map((n, i) => `${JSON.stringify(n)}: k[${i}].text`).join(', ');
+    builder = new Function('k', `return { ${body} };`) as RecordBuilder;
+    if (builders.size >= 256) builders.clear();
+    builders.set(key, builder);
+  }
+  return builder;
+}
+
+function leafNames(rec: XmlElement): string[] | null {
+  const kids = rec.children;
+  if (rec.attrs !== null || kids === null) return null;
+  const names: string[] = [];
+  for (let i = 0; i < kids.length; i++) {
+    const k = kids[i] as XmlElement;
+    if (k.children !== null || k.attrs !== null) return null;
+    names.push(k.name);
+  }
+  return names;
+}
+
+function sameLeafShape(rec: XmlElement, names: string[]): boolean {
+  const kids = rec.children;
+  if (rec.attrs !== null || kids === null || kids.length !== names.length) return false;
+  for (let i = 0; i < kids.length; i++) {
+    const k = kids[i] as XmlElement;
+    if (k.children !== null || k.attrs !== null || k.name !== names[i]) return false;
+  }
+  return true;
+}
+
+function toRecords(data: XmlElement | undefined): XmlRecord[] {
+  const out: XmlRecord[] = [];
+  const kids = data?.children;
+  if (!kids) return out;
+  let names: string[] | null = null;
+  let builder: RecordBuilder | null = null;
+  for (let i = 0; i < kids.length; i++) {
+    const rec = kids[i] as XmlElement;
+    if (builder && names && sameLeafShape(rec, names)) {
+      out.push(builder(rec.children as XmlElement[]));
+      continue;
+    }
+    const shape = leafNames(rec);
+    const b = shape ? leafBuilder(shape) : null;
+    if (b && shape) {
+      names = shape;
+      builder = b;
+      out.push(b(rec.children as XmlElement[]));
+    } else out.push(toRecord(rec));
+  }
+  return out;
+}
+
 function num(v: string | undefined): number | null {
   if (v === undefined || v.trim() === '') return null;
   const n = Number(v);
@@ -133,8 +202,7 @@ function num(v: string | undefined): number | null {
 function parseResult(r: XmlElement): ResultBlock {
   const data = child(r, 'data');
   const attrs = data?.attrs ?? {};
-  const records: XmlRecord[] = [];
-  if (data?.children) for (const rec of data.children) records.push(toRecord(rec));
+  const records = toRecords(data);
   const listTypeEl = child(r, 'listtype');
   return {
     status: fieldText(r, 'status'),
