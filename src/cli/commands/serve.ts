@@ -113,6 +113,17 @@ async function serve(flags: ServeFlags, io: CliIO): Promise<number> {
     }
   })();
 
+  let checkHistoryDays: number;
+  try {
+    checkHistoryDays = parsePositiveInt(
+      env.INTACCT_CONNECT_CHECK_HISTORY_DAYS,
+      'INTACCT_CONNECT_CHECK_HISTORY_DAYS',
+      90,
+    );
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+
   // Secret key: env, else (demo only) a key file kept beside the database.
   let keyFileKey: string | undefined;
   let keyFileNote: string | undefined;
@@ -180,6 +191,7 @@ async function serve(flags: ServeFlags, io: CliIO): Promise<number> {
         enabled: flags.health && env.INTACCT_CONNECT_HEALTH !== 'off',
         concurrency: checkConcurrency,
       },
+      checkHistoryDays,
     });
   } catch (error) {
     await emulator?.close();
