@@ -53,7 +53,10 @@ export class DiagnosisSession {
   }
 
   redact(text: string): string {
-    return redactText(redactXml(text, this.secrets), this.secrets);
+    // One- and two-character values cannot be masked by value without garbling ordinary words; the
+    // tags and fields that carry them are still masked by position.
+    const byValue = this.secrets.filter((s) => s.length >= 3);
+    return redactText(redactXml(text, byValue), byValue);
   }
 
   private emit(event: ProgressEvent): void {

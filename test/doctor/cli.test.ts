@@ -228,6 +228,9 @@ describe('intacct-connect doctor (in-process)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--user-password');
     expect(r.stderr).toContain('INTACCT_USER_PASSWORD');
+    const u = await cli(['--endpoint-url', 'not a url', ...base().slice(2), '--user-password', USER_PW]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toContain('--endpoint-url');
     const t = await cli([...base(), '--user-password', USER_PW, '--timeout', 'soon']);
     expect(t.code).toBe(2);
     expect(t.stderr).toContain('--timeout');

@@ -78,6 +78,15 @@ function requiredFields(creds: ConnectionCredentials, scope: string, oauthLogin:
   return ['senderId', 'senderPassword', 'companyId', 'userId', 'userPassword'];
 }
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 function writeFileOrUsage(path: string, text: string, flag: string): void {
   try {
     writeFileSync(path, text, { mode: 0o600 });
@@ -152,6 +161,14 @@ async function runDoctor(flags: DoctorFlags, io: CliIO): Promise<DoctorReport> {
     throw error;
   }
   if (!credentials.apiUrl && io.env.INTACCT_API_URL) credentials.apiUrl = io.env.INTACCT_API_URL;
+  for (const [key, flag, env] of [
+    ['endpointUrl', '--endpoint-url', 'INTACCT_ENDPOINT_URL'],
+    ['apiUrl', '--api-url', 'INTACCT_API_URL'],
+  ] as const) {
+    const value = credentials[key];
+    if (value && !isHttpUrl(value))
+      throw new UsageError(`${flag} (or ${env}): not an http(s) URL: "${value}"`);
+  }
   const missing = requiredFields(credentials, scope, flags.oauthLogin === true).filter(
     (f) => !credentials[f as keyof ConnectionCredentials],
   );
