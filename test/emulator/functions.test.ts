@@ -72,7 +72,9 @@ describe('result layer and functions (demo world)', () => {
     expect(bad.status).toBe('failure');
     expect(bad.errors[0]).toMatchObject({
       errorno: 'DL02000001',
-      description2: 'There was an error processing the request.',
+      description2: expect.stringMatching(
+        /^There was an error processing the request\. \[Support ID: \S+%7E\S+\]$/,
+      ),
     });
     const unknownField = (await call([rbq('VENDOR', "NOSUCHFIELD = 'x'")])).result;
     expect(unknownField.errors[0]!.errorno).toBe('DL02000001');

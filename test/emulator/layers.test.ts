@@ -254,6 +254,17 @@ describe('gateway tier and authentication layer (demo world)', () => {
     expect(denied.result.errors[0]!.description2).toBe('Sign-in information is incorrect');
   });
 
+  it('accepts the companyId|entityId form some clients send', async () => {
+    const x = readResponse(
+      (await postXml(em.url, xmlRequest({ companyId: 'acme-multi|UK', functions: SESSION }))).body,
+    );
+    expect(x.operations[0]!.authentication).toMatchObject({
+      status: 'success',
+      companyid: 'acme-multi',
+      locationid: 'UK',
+    });
+  });
+
   it('builds the session endpoint from the request scheme and Host header', async () => {
     const body = await new Promise<string>((resolve, reject) => {
       const req = request(

@@ -132,12 +132,12 @@ function guard(env: FunctionEnv, operation: string, object: string): XmlError[] 
   return objectMissingError(env, object) ?? permissionError(env, operation, object);
 }
 
-function processingError(detail: string): XmlError[] {
+function processingError(env: FunctionEnv, detail: string): XmlError[] {
   return [
     {
       errorno: 'DL02000001',
       description: '',
-      description2: 'There was an error processing the request.',
+      description2: `There was an error processing the request. [Support ID: ${env.ctx.supportId()}]`,
       correction: detail,
     },
   ];
@@ -187,16 +187,16 @@ function readByQuery(env: FunctionEnv, node: XNode): FunctionOutcome {
   try {
     predicate = parseQuery(childText(node, 'query') ?? '');
   } catch (error) {
-    return fail(processingError(`Query syntax error: ${(error as Error).message}`));
+    return fail(processingError(env, `Query syntax error: ${(error as Error).message}`));
   }
   const unknown = [...predicateFields(predicate)].filter((f) => !known.has(f));
-  if (unknown.length) return fail(processingError(`Unknown field(s) in query: ${unknown.join(', ')}`));
+  if (unknown.length) return fail(processingError(env, `Unknown field(s) in query: ${unknown.join(', ')}`));
 
   let pageSize = Number(childText(node, 'pagesize') ?? '100');
   if (!Number.isInteger(pageSize) || pageSize < 1) pageSize = 100;
   if (pageSize > 1000) {
     const mode = env.ctx.behaviours.readByQueryPageSizeOver1000;
-    if (mode === 'reject') return fail(processingError('pagesize must be between 1 and 1000.'));
+    if (mode === 'reject') return fail(processingError(env, 'pagesize must be between 1 and 1000.'));
     pageSize = mode === 'accept_2000' ? Math.min(pageSize, 2000) : 1000;
   }
   const all = env.ctx.records(env.company, object);
@@ -313,7 +313,7 @@ function query(env: FunctionEnv, node: XNode): FunctionOutcome {
   const fields = select.children.filter((c) => c.name === 'field').map((c) => c.text.trim().toUpperCase());
   if (fields.length === 0 || fields.length !== select.children.length) {
     return fail(
-      processingError('select takes one or more field elements (aggregates are not supported here).'),
+      processingError(env, 'select takes one or more field elements (aggregates are not supported here).'),
     );
   }
   const bad = fields.filter((f) => !known.has(f));
@@ -326,10 +326,10 @@ function query(env: FunctionEnv, node: XNode): FunctionOutcome {
   try {
     if (filter) predicate = compileFilter(filter);
   } catch (error) {
-    return fail(processingError(`Invalid filter: ${(error as Error).message}`));
+    return fail(processingError(env, `Invalid filter: ${(error as Error).message}`));
   }
   const unknown = [...predicateFields(predicate)].filter((f) => !known.has(f));
-  if (unknown.length) return fail(processingError(`Unknown field(s) in filter: ${unknown.join(', ')}`));
+  if (unknown.length) return fail(processingError(env, `Unknown field(s) in filter: ${unknown.join(', ')}`));
   let rows = env.ctx.records(env.company, object).filter((r) => evaluate(predicate, r, caseInsensitive));
   const orderby = child(node, 'orderby');
   if (orderby) {
@@ -639,11 +639,12 @@ function duplicateError(
 }
 
 function create(env: FunctionEnv, node: XNode): FunctionOutcome {
-  if (node.children.length === 0) return fail(processingError('create needs one or more object elements.'));
+  if (node.children.length === 0)
+    return fail(processingError(env, 'create needs one or more object elements.'));
   const requested = node.children[0]!.name;
   const object = requested.toUpperCase();
   if (node.children.some((c) => c.name.toUpperCase() !== object)) {
-    return fail(processingError('All records of one create must be of the same object.'));
+    return fail(processingError(env, 'All records of one create must be of the same object.'));
   }
   const denied = writeGuard(env, 'create', requested);
   if (denied) return fail(denied);
@@ -682,7 +683,8 @@ function create(env: FunctionEnv, node: XNode): FunctionOutcome {
 }
 
 function update(env: FunctionEnv, node: XNode): FunctionOutcome {
-  if (node.children.length === 0) return fail(processingError('update needs one or more object elements.'));
+  if (node.children.length === 0)
+    return fail(processingError(env, 'update needs one or more object elements.'));
   const requested = node.children[0]!.name;
   const object = requested.toUpperCase();
   const denied = writeGuard(env, 'update', requested);
