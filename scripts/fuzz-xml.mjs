@@ -122,6 +122,46 @@ const properties = [
     ),
   ],
   [
+    'records of random shapes parse to exactly their fields',
+    fc.property(
+      fc.array(
+        fc.array(
+          fc.tuple(fc.stringMatching(/^[A-Za-z_"\][(){};`$\\.:-]{1,8}$/), fc.string({ maxLength: 12 })),
+          { maxLength: 6 },
+        ),
+        { minLength: 1, maxLength: 6 },
+      ),
+      (records) => {
+        const xml = records
+          .map((fields) => `<r>${fields.map(([n, v]) => `<${n}>${escapeXml(v)}</${n}>`).join('')}</r>`)
+          .join('');
+        const body = `<response><control><status>success</status></control><operation><authentication><status>success</status></authentication><result><status>success</status><function>read</function><controlid>c</controlid><data>${xml}</data></result></operation></response>`;
+        const data = parseResponse(body).results[0].data;
+        records.forEach((fields, i) => {
+          const expected = {};
+          for (const [n, v] of fields) {
+            const clean = v.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
+            if (Object.hasOwn(expected, n)) expected[n] = [].concat(expected[n], clean);
+            else
+              Object.defineProperty(expected, n, {
+                value: clean,
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+          }
+          const got = data[i];
+          const a = JSON.stringify(Object.entries(got).sort());
+          const b = JSON.stringify(Object.entries(expected).sort());
+          if (a !== b) {
+            throw new Error(`record ${i}: got ${a}, expected ${b}`);
+          }
+        });
+        if (globalThis.__pwned !== undefined) throw new Error('a field name ran as code');
+      },
+    ),
+  ],
+  [
     'hostile values never change the request structure',
     fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (v) => {
       const xml = buildRequest({

@@ -6,7 +6,7 @@ import { type ScanOptions, scanXml, type XmlElement } from './scanner.js';
  * text (numbers stay strings, exactly as Intacct sends them; empty elements become ''). Any other
  * element becomes an object: child elements by name, attributes as `@name`, and its own non-blank
  * text as `#text`. Sibling elements with the same name become an array (line items, repeated
- * policies). Each child of `<data>` is one record.
+ * policies). Each child of `<data>` is one record and always an object (`{}` when empty).
  */
 export type XmlValue = string | XmlRecord | XmlValue[];
 export interface XmlRecord {
@@ -117,7 +117,7 @@ function toRecord(el: XmlElement): XmlRecord {
       setKey(rec, k.name, k.children === null && k.attrs === null ? k.text : toRecord(k));
     }
     if (el.text.trim() !== '') setKey(rec, '#text', el.text);
-  } else if (el.text !== '' || !el.attrs) setKey(rec, '#text', el.text);
+  } else if (el.text !== '') setKey(rec, '#text', el.text);
   return rec;
 }
 
