@@ -190,6 +190,44 @@ describe('consent and sender authorization', () => {
     }
   });
 
+  it('U20: an Authorized-client-applications row is required only when the world says so', async () => {
+    const addJane = (w: Parameters<NonNullable<Parameters<typeof emulator>[1]>>[0]) => {
+      const c = w.companies.find((x) => x.id === 'client-not-authorized')!;
+      c.users.push({
+        ...structuredClone(c.users[0]!),
+        id: 'jane',
+        password: 'Jane-Pass-1',
+        webServicesOnly: false,
+      });
+    };
+    const person = { companyId: 'client-not-authorized', userId: 'jane', password: 'Jane-Pass-1' };
+    const attempt = async (emu: Awaited<ReturnType<typeof emulator>>) => {
+      const client = new IntacctOAuthClient({
+        clientId: PROD_CLIENT,
+        clientSecret: PROD_SECRET,
+        apiUrl: `${emu.url}/ia/api/v1`,
+        redirectUri: REDIRECT,
+      });
+      const r = await client.createAuthorizationRequest();
+      const { code } = client.parseCallback((await browse(r.url, person)).location!, r.state);
+      return client.exchangeCode({ code, codeVerifier: r.codeVerifier }).catch((e: unknown) => e);
+    };
+    for (const [behaviours, works] of [
+      [{}, true],
+      [{ authCodeRequiresAcaRow: true }, false],
+      [{ authCodeRequiresAcaRow: true, consentCreatesAcaRow: true }, true],
+    ] as const) {
+      const emu = await emulator(behaviours, addJane);
+      try {
+        const result = await attempt(emu);
+        if (works) expect(result).not.toBeInstanceOf(IntacctRestError);
+        else expect((result as IntacctRestError).errorId).toBe('REST-1216');
+      } finally {
+        await emu.close();
+      }
+    }
+  });
+
   it('U21 redirect: a non-admin is sent back with an error', async () => {
     const emu = await emulator({ nonAdminConsentUnauthorizedSender: 'redirect' });
     try {

@@ -104,6 +104,36 @@ describe('doctor, OAuth client-credentials mode', () => {
     });
   }
 
+  it('uses a session ID in place of the username, and names session.invalid for a dead one', async () => {
+    const dead = await run({ userId: undefined, companyId: undefined, sessionId: 'no-such-session..' });
+    expect(root(dead)?.cause).toBe('session.invalid');
+    const cc = await fetch(`${emu.url}/ia/api/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: PROD_CLIENT,
+        client_secret: PROD_SECRET,
+        username: 'svc_sync@acme-healthy',
+      }),
+    });
+    const token = ((await cc.json()) as { access_token: string }).access_token;
+    const bridge = await fetch(`${emu.url}/ia/api/v1/services/core/session/id`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const sessionId = ((await bridge.json()) as { 'ia::result': { sessionId: string } })['ia::result']
+      .sessionId;
+    const r = await run({ userId: undefined, companyId: undefined, sessionId });
+    expect(r.ok).toBe(true);
+    expect(JSON.stringify(r)).not.toContain(sessionId);
+  });
+
+  it('refuses an API URL that is not a URL, before any request', async () => {
+    const r = await run({ apiUrl: 'api.intacct.com/ia/api/v1' });
+    expect(root(r)?.cause).toBe('request.malformed');
+    expect(r.roundTrips).toBe(0);
+  });
+
   it('checks a malformed username locally, before any request', async () => {
     const r = await run({ userId: 'it@example.com' });
     expect(r.roundTrips).toBe(0);

@@ -67,7 +67,9 @@ export async function diagnoseOAuth(options: DoctorOptions): Promise<DoctorRepor
 
   // 1. The username is built locally; a malformed one is caught before any request.
   tracker.start('input.username');
-  const problems = checkUsernameParts(c.userId, c.companyId, c.entityId);
+  // A session ID stands in for the username (reference §3.3) when no user ID is given.
+  const bySession = Boolean(c.sessionId && !c.userId);
+  const problems = bySession ? [] : checkUsernameParts(c.userId, c.companyId, c.entityId);
   if (problems.length) {
     tracker.finish('input.username', { status: 'fail', cause: 'oauth.malformed_username' });
     findings.push(
@@ -123,11 +125,11 @@ export async function diagnoseOAuth(options: DoctorOptions): Promise<DoctorRepor
   const t0 = Date.now();
   let tokens: TokenSet | undefined;
   try {
-    tokens = await client.clientCredentials({
-      userId: c.userId!,
-      companyId: c.companyId!,
-      entityId: c.entityId,
-    });
+    tokens = await client.clientCredentials(
+      bySession
+        ? { sessionId: c.sessionId! }
+        : { userId: c.userId!, companyId: c.companyId!, entityId: c.entityId },
+    );
   } catch (error) {
     await explainTokenFailure(error, { options, lookup, tracker, findings, rec, client, t0 });
     tracker.finishRemaining('Not checked: no access token.');
@@ -142,7 +144,7 @@ export async function diagnoseOAuth(options: DoctorOptions): Promise<DoctorRepor
   // 3. The token's claims should name what was asked for.
   tracker.start('token.claims');
   const claimProblems: string[] = [];
-  if (tokens.claims.cnyId && tokens.claims.cnyId.toLowerCase() !== c.companyId!.toLowerCase()) {
+  if (c.companyId && tokens.claims.cnyId && tokens.claims.cnyId.toLowerCase() !== c.companyId.toLowerCase()) {
     claimProblems.push(`cnyId is ${tokens.claims.cnyId}, not ${c.companyId}`);
   }
   if (tokens.claims.userId && tokens.claims.userId !== c.userId)
@@ -277,6 +279,13 @@ async function narrowGw0011(x: FailureContext, d: TokenDiagnosis): Promise<Token
  */
 async function narrowPartnerUser(x: FailureContext, d: TokenDiagnosis): Promise<TokenDiagnosis> {
   const c = x.options.credentials;
+  if (c.sessionId && !c.userId) {
+    return {
+      ...d,
+      cause: 'session.invalid',
+      detail: `${d.detail} The token was requested with a session ID, and Intacct cannot resolve its user: the session expired or was ended, or it belongs to another company or endpoint. Open a new session (getAPISession) and try again.`,
+    };
+  }
   const fits: string[] = [];
   if (c.entityId) {
     const retry = await x.client.clientCredentials({ userId: c.userId!, companyId: c.companyId! }).then(
