@@ -16,6 +16,7 @@ import { RateLimiter } from './limits.js';
 import { redactUrl, type SecretValues } from './log.js';
 import * as S from './schemas.js';
 import { ConnectionService, type Diagnose, type ServiceConfig, toIssueView } from './service.js';
+import type { CompanyGate } from './slots.js';
 import { UI_NOT_BUILT_HTML, WebRoot } from './static.js';
 import { type DispatcherOptions, WEBHOOK_EVENTS, WebhookDispatcher } from './webhooks.js';
 
@@ -70,6 +71,8 @@ export interface AppDeps {
   /** The built Connect UI (dist/web). */
   webDir?: string;
   webhooks?: Omit<DispatcherOptions, 'storage' | 'keyring' | 'logger'>;
+  /** Cross-process per-company cap (PostgreSQL advisory locks when several nodes share a database). */
+  gate?: CompanyGate;
 }
 
 export interface BuiltApp {
@@ -131,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     secrets: deps.secrets,
     config,
     onEventsQueued: () => dispatcher.poke(),
+    ...(deps.gate ? { gate: deps.gate } : {}),
   });
   deps.secrets.addFixed(config.apiKey);
   deps.secrets.addFixed(config.senderPassword);

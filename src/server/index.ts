@@ -9,6 +9,7 @@ import { createLogger, SecretValues } from './log.js';
 import { loadDiagnose, loadExplain, loadHelp } from './modules.js';
 import { createOAuthProvider } from './oauth.js';
 import type { ConnectionService, Diagnose } from './service.js';
+import { PgAdvisorySlots } from './slots.js';
 
 export type { AppConfig, AppDeps, BuiltApp, Explain, HelpProvider, OAuthProvider } from './app.js';
 export { buildApp, contentSecurityPolicy } from './app.js';
@@ -19,6 +20,7 @@ export { KeyedSemaphore, RateLimiter } from './limits.js';
 export { createLogger, SecretValues } from './log.js';
 export { rotateKeys } from './rotate.js';
 export { ConnectionService, type Diagnose, scrubReport } from './service.js';
+export { type CompanyGate, PgAdvisorySlots } from './slots.js';
 export {
   SIGNATURE_HEADER,
   signatureHeader,
@@ -64,6 +66,8 @@ export interface ServerOptions {
   webhooks?: AppDeps['webhooks'];
   /** Check history older than this is deleted (the latest check of each connection always stays); default 90. */
   checkHistoryDays?: number;
+  /** PostgreSQL: hold the 2-per-company cap across every node with advisory locks (default true). */
+  sharedCompanyLimit?: boolean;
 }
 
 /** Deletes expired connect sessions and OAuth states, and check history older than `historyDays`. */
@@ -112,6 +116,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.databaseSchema ? { schema: options.databaseSchema } : {}),
   });
   let health: HealthRunner | undefined;
+  const h = options.health ?? {};
+  // With PostgreSQL several nodes may run checks; the per-company cap has to hold across all of them.
+  const gate =
+    storage.engine === 'postgres' && options.sharedCompanyLimit !== false
+      ? new PgAdvisorySlots(options.database, (h.concurrency ?? 16) + 8)
+      : undefined;
   try {
     const [diagnose, help, explain] = await Promise.all([
       options.diagnose ? Promise.resolve(options.diagnose) : loadDiagnose(),
@@ -143,6 +153,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(oauth ? { oauth } : {}),
       webDir: options.webDir ?? packagePath('dist', 'web'),
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+      ...(gate ? { gate } : {}),
     });
     const { app, service, dispatcher } = built;
     serviceRef = service;
@@ -151,7 +162,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 3000);
     const host = options.host ?? '127.0.0.1';
     dispatcher.start();
-    const h = options.health ?? {};
     if (h.enabled !== false) {
       const common = {
         storage,
@@ -195,6 +205,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clearInterval(sweeper);
           await health?.stop();
           await app.close();
+          await gate?.close();
           await storage.close();
         })();
         return closing;
@@ -202,6 +213,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
   } catch (error) {
     await health?.stop().catch(() => undefined);
+    await gate?.close().catch(() => undefined);
     await storage.close();
     throw error;
   }

@@ -7,6 +7,7 @@ import type { Keyring } from './crypto.js';
 import { type ConnectionsTable, type DB, type IssuesTable, nowIso, type StorageHandle } from './db.js';
 import { backoffMs, KeyedSemaphore } from './limits.js';
 import type { SecretValues } from './log.js';
+import type { CompanyGate } from './slots.js';
 import { newEventId, type WebhookEvent } from './webhooks.js';
 
 export type Diagnose = (options: DoctorOptions) => Promise<DoctorReport>;
@@ -162,6 +163,8 @@ export interface ServiceDeps {
   /** Called after a transaction queued webhook deliveries. */
   onEventsQueued?: () => void;
   limiter?: KeyedSemaphore;
+  /** Several nodes: a shared cap per company on top of this process's limiter. */
+  gate?: CompanyGate;
 }
 
 export class ConnectionService {
@@ -212,7 +215,8 @@ export class ConnectionService {
     this.d.secrets.addTransient(stored.userPassword);
     this.d.secrets.addTransient(stored.refreshToken);
     const credentials = this.credentialsFor(stored, mode);
-    const report = await this.limiter.run(stored.companyId.trim().toLowerCase(), () =>
+    const key = stored.companyId.trim().toLowerCase();
+    const call = () =>
       this.d.diagnose({
         credentials,
         scope,
@@ -220,8 +224,9 @@ export class ConnectionService {
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(this.d.config.timeoutMs ? { timeoutMs: this.d.config.timeoutMs } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
-      }),
-    );
+      });
+    const gate = this.d.gate;
+    const report = await this.limiter.run(key, () => (gate ? gate.run(key, call) : call()));
     return scrubReport(report, [
       stored.userPassword,
       this.d.config.senderPassword,
