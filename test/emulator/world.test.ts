@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,6 +64,14 @@ describe('world files', () => {
     expect(world.senders[0]).toMatchObject({ id: 'IntacctConnect', password: 'sender-demo-secret' });
     const healthy = world.companies.find((c) => c.id === 'acme-healthy')!;
     expect(healthy.users[0]).toMatchObject({ id: 'svc_sync', password: 'Connect-Demo-1' });
+  });
+
+  it('loads every world file shipped in worlds/', () => {
+    const files = readdirSync(packagePath('worlds')).filter(
+      (f) => /\.(ya?ml|json)$/.test(f) && f !== 'world.schema.json',
+    );
+    expect(files).toEqual(expect.arrayContaining(['demo.yaml', 'minimal.yaml']));
+    for (const f of files) expect(() => loadWorldFile(packagePath('worlds', f))).not.toThrow();
   });
 
   it('fills the contract defaults', () => {
