@@ -94,3 +94,18 @@ export function redactHeaders(
   }
   return out;
 }
+
+/** Redacts every string inside a JSON-like value (objects and arrays are copied, never mutated). */
+export function redactDeep<T>(value: T, secrets: readonly (string | undefined | null)[]): T {
+  const usable = secrets.filter((s): s is string => !!s && s.length >= MIN_SECRET_LENGTH);
+  if (usable.length === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactText(v, usable);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

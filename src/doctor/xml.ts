@@ -28,8 +28,9 @@ import {
   type RightsMap,
 } from './permissions.js';
 import { buildProbePlan, CONTROL, entityNarrowingFunctions, loginRequest, type Probe } from './plan.js';
+import { redactDeep } from './redact.js';
 import { assembleReport } from './report.js';
-import { DiagnosisSession, type Outcome } from './session.js';
+import { DiagnosisSession, type Outcome, secretValues } from './session.js';
 
 const CHAIN: readonly BlockingCheck[] = [
   'endpoint.reachable',
@@ -109,8 +110,12 @@ export async function diagnoseXml(options: DoctorOptions): Promise<DoctorReport>
     return assembleReport({
       mode: 'xml',
       roundTrips: session.roundTrips,
-      checks: tracker.list(),
-      findings: findings.map((f) => buildFinding(lookup, f)),
+      // A last pass by value: a gateway may echo a typed value back inside an error text.
+      checks: redactDeep(tracker.list(), secretValues(creds)),
+      findings: redactDeep(
+        findings.map((f) => buildFinding(lookup, f)),
+        secretValues(creds),
+      ),
       ms: performance.now() - started,
       supportIds: session.supportIds,
       requestIds: session.requestIds,

@@ -5,7 +5,7 @@ import { extractRequestIds, extractSupportIds } from '../../src/doctor/ids.js';
 import { checkInput } from '../../src/doctor/input.js';
 import { describeMissing, grantLines, grants, parseUserPermissions } from '../../src/doctor/permissions.js';
 import { probesFor } from '../../src/doctor/plan.js';
-import { redactText } from '../../src/doctor/redact.js';
+import { redactDeep, redactText } from '../../src/doctor/redact.js';
 import { renderReport } from '../../src/doctor/render.js';
 import { assembleReport } from '../../src/doctor/report.js';
 import {
@@ -432,5 +432,14 @@ describe('--require parsing', () => {
     expect(() => parseRequirementList('VENDOR:write')).toThrow(RequirementSpecError);
     expect(() => parseRequirementFile('- {object: VENDOR}', 'n.yaml')).toThrow(/n\.yaml \[0\]/);
     expect(() => parseRequirementFile('{}', 'n.yaml')).toThrow(/non-empty list/);
+  });
+});
+
+describe('deep redaction', () => {
+  it('redacts strings at any depth without touching the original', () => {
+    const original = { a: 'x Secret-123 y', b: [{ c: 'Secret-123' }, 3], d: null };
+    const out = redactDeep(original, ['Secret-123', 'ab']);
+    expect(out).toEqual({ a: 'x [REDACTED] y', b: [{ c: '[REDACTED]' }, 3], d: null });
+    expect(original.a).toBe('x Secret-123 y');
   });
 });
