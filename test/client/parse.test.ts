@@ -403,6 +403,15 @@ describe('records of mixed shapes in one page', () => {
     expect(data[9]).toEqual({ A: '16', B: '17' });
   });
 
+  it('shapes whose names contain separators never share a builder', () => {
+    const wrap = (recs: string) =>
+      `<response><control><status>success</status></control><operation><authentication><status>success</status></authentication><result><status>success</status><function>read</function><controlid>f</controlid><data>${recs}</data></result></operation></response>`;
+    const first = parseResponse(wrap('<v><a\u0000b>1</a\u0000b></v>')).results[0]?.data;
+    const second = parseResponse(wrap('<v><a>2</a><b>3</b></v>')).results[0]?.data;
+    expect(first).toEqual([{ 'a\u0000b': '1' }]);
+    expect(second).toEqual([{ a: '2', b: '3' }]);
+  });
+
   it('field names cannot inject code into the record builder', () => {
     // The scanner accepts quotes, brackets and semicolons inside a name; the builder must treat them as data.
     const evil = 'A"]});globalThis.__pwned++;({"';

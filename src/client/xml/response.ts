@@ -137,7 +137,8 @@ const builders = new Map<string, RecordBuilder>();
 function leafBuilder(names: string[]): RecordBuilder | null {
   if (names.length === 0 || names.length > 500 || names.includes('__proto__')) return null;
   if (new Set(names).size !== names.length) return null;
-  const key = names.join('\u0000');
+  // JSON keeps the key unambiguous even for names that contain separators.
+  const key = JSON.stringify(names);
   let builder = builders.get(key);
   if (!builder) {
     const body = names.map((n, i) => `${JSON.stringify(n)}: k[${i}].text`).join(', ');
