@@ -1,10 +1,23 @@
 import { useEffect, useRef, useState } from 'react';
+import type { Finding } from '../../shared/report.js';
 import { api, type ConnectionView } from '../api.js';
 import { post } from '../embed.js';
 import { m } from '../messages.js';
 import { href } from '../router.js';
 import { errorText, Notice } from './common.js';
 import { FindingCard } from './Finding.js';
+
+function findingFromArticle(cause: string, title: unknown, article: Record<string, unknown>): Finding {
+  const fix = Array.isArray(article.fix) ? article.fix.filter((x): x is string => typeof x === 'string') : [];
+  return {
+    cause: cause as Finding['cause'],
+    severity: 'error',
+    title: typeof title === 'string' ? title : String(article.title ?? cause),
+    detail: typeof article.summary === 'string' ? article.summary : '',
+    fix,
+    article: cause as Finding['article'],
+  };
+}
 
 /** Where the OAuth callback lands (`#/oauth-result/<id>`): shows the stored connection's outcome. */
 export function OAuthResult({ id, token }: { id: string; token: string }) {
@@ -42,7 +55,17 @@ export function OAuthResult({ id, token }: { id: string; token: string }) {
     );
   }, [id, token]);
   const c = state.connection;
-  const root = c?.report?.findings.find((f) => f.severity === 'error');
+  const issue = c?.issues?.[0];
+  const issueCause = typeof issue?.cause === 'string' ? issue.cause : null;
+  const [article, setArticle] = useState<Record<string, unknown> | null>(null);
+  // The stored connection carries issues, not the full report: the catalog article supplies the fix.
+  useEffect(() => {
+    if (!issueCause || c?.report) return;
+    api.article(issueCause).then(setArticle, () => setArticle(null));
+  }, [issueCause, c?.report]);
+  const root =
+    c?.report?.findings.find((f) => f.severity === 'error') ??
+    (issueCause && article ? findingFromArticle(issueCause, issue?.title, article) : undefined);
   return (
     <div className="card oauth-result">
       <h1 ref={headingRef} tabIndex={-1}>
