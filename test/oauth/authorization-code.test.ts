@@ -2,8 +2,8 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntacctRestError } from '../../src/client/rest/errors.js';
 import { IntacctOAuthClient, OAuthCallbackError } from '../../src/client/rest/oauth.js';
-import type { RunningEmulator } from '../../src/emulator/server.js';
-import { browse, emulator, PROD_CLIENT, PROD_SECRET, REDIRECT, stats } from './helpers.js';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { browse, emulator, PROD_CLIENT, PROD_SECRET, REDIRECT, stats, testWorld } from './helpers.js';
 
 const jane = { companyId: 'acme-healthy', userId: 'jane', password: 'Jane-Pass-1' };
 
@@ -241,6 +241,34 @@ describe('consent and sender authorization', () => {
       const bob = await browse(r.url, { companyId: 'consent-needed', userId: 'bob', password: 'Bob-Pass-1' });
       expect(bob.location).toContain('error=unauthorized_client');
       expect(() => client.parseCallback(bob.location!, r.state)).toThrow(OAuthCallbackError);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe('expiry on the emulator clock', () => {
+  it('an authorization code expires after 10 minutes; a refresh token after refreshTtlDays', async () => {
+    let clock = Date.now();
+    const emu = await startEmulator({ world: testWorld({ refreshTtlDays: 1 }), port: 0, now: () => clock });
+    try {
+      const client = new IntacctOAuthClient({
+        clientId: PROD_CLIENT,
+        clientSecret: PROD_SECRET,
+        apiUrl: `${emu.url}/ia/api/v1`,
+        redirectUri: REDIRECT,
+      });
+      const r = await client.createAuthorizationRequest();
+      const { code } = client.parseCallback((await browse(r.url, jane)).location!, r.state);
+      clock += 11 * 60_000;
+      const late = await client.exchangeCode({ code, codeVerifier: r.codeVerifier }).catch((e: unknown) => e);
+      expect((late as IntacctRestError).kind).toBe('invalid_grant');
+      expect((late as IntacctRestError).message).toMatch(/expired/);
+
+      const t = await client.clientCredentials({ userId: 'svc_sync', companyId: 'acme-healthy' });
+      clock += 2 * 86_400_000;
+      const old = await client.refresh(t.refreshToken!).catch((e: unknown) => e);
+      expect((old as IntacctRestError).kind).toBe('invalid_grant');
     } finally {
       await emu.close();
     }
