@@ -41,6 +41,14 @@ describe('result layer and functions (demo world)', () => {
     expect(after.errors[0]!.errorno).toBe('DL02000001');
   });
 
+  it('continues the latest readByQuery with readMore by object', async () => {
+    const first = (await call([rbq('GLENTRY', '', 300)])).result;
+    expect(first.data).toMatchObject({ '@numremaining': '100' });
+    const more = (await call(['<readMore><object>GLENTRY</object></readMore>'])).result;
+    expect(more.data).toMatchObject({ '@count': '100', '@numremaining': '0' });
+    expect(dataRecords(more.data)[0]!.RECORDNO).toBe('301');
+  });
+
   it('answers an empty result with count 0 and an empty resultId', async () => {
     const r = (await call([rbq('VENDOR', "VENDORID = 'nope'")])).result;
     expect(r.data).toMatchObject({

@@ -53,9 +53,12 @@ interface OpenResult {
 export class ResultStore {
   private readonly open = new Map<string, OpenResult>();
   constructor(private readonly limit = 2000) {}
+  /** The newest result set per company, user and object, for `readMore` by `<object>`. */
+  private readonly latest = new Map<string, string>();
   add(r: OpenResult): string {
     const id = newResultId();
     this.open.set(id, r);
+    this.latest.set(`${r.companyId}\u0000${r.userId}\u0000${r.object}`, id);
     if (this.open.size > this.limit) {
       const oldest = this.open.keys().next().value;
       if (oldest !== undefined) this.open.delete(oldest);
@@ -70,11 +73,15 @@ export class ResultStore {
     }
     return r;
   }
+  latestFor(companyId: string, userId: string, object: string): string | undefined {
+    return this.latest.get(`${companyId}\u0000${userId}\u0000${object}`);
+  }
   delete(id: string): void {
     this.open.delete(id);
   }
   clear(): void {
     this.open.clear();
+    this.latest.clear();
   }
   get size(): number {
     return this.open.size;
@@ -234,7 +241,11 @@ function firstPage(
 }
 
 function readMore(env: FunctionEnv, node: XNode): FunctionOutcome {
-  const id = childText(node, 'resultId') ?? '';
+  // The older form names the object and continues the caller's latest readByQuery on it.
+  const byObject = childText(node, 'object')?.toUpperCase();
+  const id =
+    childText(node, 'resultId') ??
+    (byObject ? (env.results.latestFor(env.company.id, env.user.id, byObject) ?? '') : '');
   const open = id ? env.results.get(id, env.ctx.now()) : undefined;
   if (!open || open.companyId !== env.company.id || open.userId !== env.user.id) {
     return fail([
