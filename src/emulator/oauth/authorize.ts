@@ -125,6 +125,8 @@ export function authorizeGet(
     });
   }
   const id = randomId(16);
+  // Abandoned sign-ins would otherwise pile up for the emulator's lifetime.
+  for (const [key, p] of state.pending) if (p.expiresAt <= ctx.now()) state.pending.delete(key);
   state.pending.set(id, {
     clientId: client.id,
     redirectUri,
