@@ -433,6 +433,14 @@ describe.skipIf(why !== null)('Connect UI in chromium', () => {
     expect(await frame.getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
   });
 
+  it('a connect link with an invalid token says so instead of showing the form', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/?token=ct_not_a_real_token#/connect`);
+    await page.getByRole('alert').filter({ hasText: 'expired or is not valid' }).waitFor();
+    expect(await page.getByLabel('Company ID').count()).toBe(0);
+    await expectAccessible(page, 'invalid-token');
+  });
+
   it('guided setup screens pass axe in light and dark, and the theme toggle switches', async () => {
     const page = await newPage();
     for (const step of ['prerequisites', 'subscription', 'authorization', 'user', 'permissions', 'entity']) {
