@@ -277,3 +277,33 @@ describe('input validation and headers', () => {
     expect(() => parseFrameAncestors('javascript:alert(1)')).toThrow(/not a CSP source/);
   });
 });
+
+describe('serving the built UI', () => {
+  it('serves files, index.html for app routes, long cache for hashed assets, and nothing outside the root', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { WebRoot } = await import('../../src/server/static.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ic-web-'));
+    try {
+      mkdirSync(join(dir, 'web', 'assets'), { recursive: true });
+      writeFileSync(join(dir, 'web', 'index.html'), '<!doctype html><title>UI</title>');
+      writeFileSync(join(dir, 'web', 'assets', 'app-1a2b3c.js'), 'console.log(1)');
+      writeFileSync(join(dir, 'secret.txt'), 'outside');
+      const web = new WebRoot(join(dir, 'web'));
+      expect(web.built).toBe(true);
+      const asset = web.lookup('/assets/app-1a2b3c.js')!;
+      expect(asset.contentType).toContain('text/javascript');
+      expect(asset.cacheControl).toBe('public, max-age=31536000, immutable');
+      const route = web.lookup('/connections/con_1?token=ct_x')!;
+      expect(route.body.toString()).toContain('<title>UI</title>');
+      expect(route.cacheControl).toBe('no-cache');
+      expect(web.lookup('/assets/missing-123.js')).toBeUndefined();
+      for (const evil of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/../../secret.txt']) {
+        const got = web.lookup(evil);
+        expect(got?.body.toString() ?? '').not.toContain('outside');
+      }
+      expect(new WebRoot(join(dir, 'nope')).built).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
