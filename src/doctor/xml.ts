@@ -634,7 +634,11 @@ function interpretProbes(ctx: RunContext, parsed: ParsedResponse, probes: Probe[
       evidence: { missing: missingList, permissionModel: model },
       extraFix: lines.map((l) => `Grant ${l}.`),
     });
-  } else if (unknown.length === 0 && verdicts.some((v) => v.verdict === 'granted')) {
+  } else if (
+    unknown.length === 0 &&
+    missingObjects.length === 0 &&
+    verdicts.some((v) => v.verdict === 'granted')
+  ) {
     tracker.finish('permissions.required', {
       status: 'pass',
       ms,
@@ -642,7 +646,7 @@ function interpretProbes(ctx: RunContext, parsed: ParsedResponse, probes: Probe[
     });
   }
   if (!tracker.isDecided('permissions.required')) {
-    const list = unknown.map((v) => `${v.req.object} ${v.req.operation}`);
+    const list = [...unknown, ...missingObjects].map((v) => `${v.req.object} ${v.req.operation}`);
     tracker.finish('permissions.required', {
       status: 'unknown',
       ms,

@@ -335,7 +335,12 @@ const CASES: Case[] = [
     name: 'module not subscribed',
     world: 'demo',
     creds: { companyId: 'no-ap-module' },
-    expect: { root: 'module.not_subscribed', roundTrips: 1, missing: ['APBILL', 'VENDOR'] },
+    expect: {
+      root: 'module.not_subscribed',
+      roundTrips: 1,
+      unknown: ['permissions.required'],
+      missing: ['APBILL', 'VENDOR'],
+    },
   },
   {
     name: 'rate limited',
