@@ -79,7 +79,14 @@ export function renderReport(
     }
     lines.push(paint(style, 'gray', `   More: intacct-connect explain --article ${f.article}`));
   });
-  const unknown = report.checks.filter((c) => c.status === 'unknown').length;
+  const unknownChecks = report.checks.filter((c) => c.status === 'unknown');
+  const unknown = unknownChecks.length;
+  if (unknown && !report.ok) {
+    lines.push('');
+    lines.push(
+      `Not decided until the problem above is fixed: ${unknownChecks.map((c) => c.title).join(', ')}.`,
+    );
+  }
   lines.push('');
   lines.push(
     paint(
