@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import { classifyReply, resultError } from './classify.js';
 import {
@@ -190,7 +191,8 @@ export class IntacctClient {
     return {
       senderId: c.senderId as string,
       senderPassword: c.senderPassword as string,
-      controlId: String(Date.now()),
+      // Unique per request so log lines and Intacct's echo can be matched up.
+      controlId: randomUUID(),
     };
   }
 
@@ -222,8 +224,9 @@ export class IntacctClient {
   ): Promise<ParsedResponse> {
     const transaction = options.transaction === true;
     const safe = !transaction && fns.every((f) => READ_ONLY_FUNCTIONS.has(f.function));
+    const control = this.controlSpec();
     const body = buildRequest({
-      control: this.controlSpec(),
+      control,
       operation: { transaction, authentication: auth, functions: fns },
     });
     const maxRetries = this.opts.maxRetries ?? 4;
@@ -235,7 +238,13 @@ export class IntacctClient {
         this.roundTrips++;
         this.log(
           'debug',
-          { endpoint: endpointUrl, functions: names, attempt, body: this.debugBody(body) },
+          {
+            endpoint: endpointUrl,
+            controlId: control.controlId,
+            functions: names,
+            attempt,
+            body: this.debugBody(body),
+          },
           'intacct request',
         );
         reply = await postXml(endpointUrl, body, {
@@ -259,7 +268,13 @@ export class IntacctClient {
       release();
       this.log(
         'debug',
-        { status: reply.status, ms: reply.ms, functions: names, body: this.debugBody(reply.body) },
+        {
+          status: reply.status,
+          ms: reply.ms,
+          controlId: control.controlId,
+          functions: names,
+          body: this.debugBody(reply.body),
+        },
         'intacct response',
       );
       try {
