@@ -36,10 +36,15 @@ The API is available under <a href="/openapi.json">/openapi.json</a>.</p></main>
  * for a year; index.html is revalidated so a new build is picked up.
  */
 export class WebRoot {
-  private readonly root: string | undefined;
+  private readonly dir: string | undefined;
 
   constructor(dir: string | undefined) {
-    this.root = dir && existsSync(join(dir, 'index.html')) ? resolve(dir) : undefined;
+    this.dir = dir ? resolve(dir) : undefined;
+  }
+
+  /** Looked up on every request, so a build made while the server runs is picked up. */
+  private get root(): string | undefined {
+    return this.dir && existsSync(join(this.dir, 'index.html')) ? this.dir : undefined;
   }
 
   get built(): boolean {
@@ -48,7 +53,8 @@ export class WebRoot {
 
   /** The file for a URL path, or index.html for app routes; undefined only when the UI is not built. */
   lookup(urlPath: string): StaticFile | undefined {
-    if (!this.root) return undefined;
+    const root = this.root;
+    if (!root) return undefined;
     let decoded: string;
     try {
       decoded = decodeURIComponent(urlPath.split('?')[0] ?? '/');
@@ -56,8 +62,8 @@ export class WebRoot {
       decoded = '/';
     }
     const rel = normalize(decoded).replace(/^([/\\])+/, '');
-    const full = resolve(this.root, rel);
-    if ((full === this.root || full.startsWith(this.root + sep)) && rel && isFile(full)) {
+    const full = resolve(root, rel);
+    if ((full === root || full.startsWith(root + sep)) && rel && isFile(full)) {
       const hashed = rel.startsWith(`assets${sep}`) || rel.startsWith('assets/');
       return {
         body: readFileSync(full),
@@ -68,7 +74,7 @@ export class WebRoot {
     // A missing hashed asset is a real 404, not the app shell.
     if (rel.startsWith('assets/') || extname(rel) !== '') return undefined;
     return {
-      body: readFileSync(join(this.root, 'index.html')),
+      body: readFileSync(join(root, 'index.html')),
       contentType: TYPES['.html']!,
       cacheControl: 'no-cache',
     };
