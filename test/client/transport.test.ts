@@ -93,6 +93,16 @@ describe('postXml', () => {
     expect(e.code).toBe('ECONNREFUSED');
   });
 
+  it('unresolvable host name (the reserved .invalid TLD)', async () => {
+    const e = (await captureAsync(() =>
+      postXml('http://no-such-host.invalid/ia/xml/xmlgw.phtml', '<request/>', { timeoutMs: 10_000 }),
+    )) as IntacctTransportError;
+    expect(e).toBeInstanceOf(IntacctTransportError);
+    expect(e.kind).toBe('dns');
+    expect(['ENOTFOUND', 'EAI_AGAIN']).toContain(e.code);
+    expect(e.retryable).toBe(false);
+  });
+
   it('connection closed without an answer', async () => {
     const g = await start(() => ({ destroy: true }));
     const e = (await captureAsync(() => postXml(g.url, '<request/>'))) as IntacctTransportError;
