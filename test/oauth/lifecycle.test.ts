@@ -2,8 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestClient } from '../../src/client/rest/client.js';
 import { IntacctRestError } from '../../src/client/rest/errors.js';
 import { IntacctOAuthClient, OAuthConnection, type TokenSet } from '../../src/client/rest/oauth.js';
-import type { RunningEmulator } from '../../src/emulator/server.js';
-import { browse, ccForm, emulator, PROD_CLIENT, PROD_SECRET, postToken, REDIRECT, stats } from './helpers.js';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import {
+  browse,
+  ccForm,
+  emulator,
+  PROD_CLIENT,
+  PROD_SECRET,
+  postToken,
+  REDIRECT,
+  stats,
+  testWorld,
+} from './helpers.js';
 
 const jane = { companyId: 'acme-healthy', userId: 'jane', password: 'Jane-Pass-1' };
 
@@ -155,7 +165,12 @@ describe('behaviour switches on the token lifecycle', () => {
 
   for (const mode of ['observed', 'documented'] as const) {
     it(`U15 ${mode}: an expired token is reported, and the client refreshes once and retries`, async () => {
-      const emu = await emulator({ expiredToken: mode, accessTokenTtlSeconds: 1 });
+      let clock = Date.now();
+      const emu = await startEmulator({
+        world: testWorld({ expiredToken: mode }),
+        port: 0,
+        now: () => clock,
+      });
       try {
         const client = new IntacctOAuthClient({
           clientId: PROD_CLIENT,
@@ -163,7 +178,7 @@ describe('behaviour switches on the token lifecycle', () => {
           apiUrl: `${emu.url}/ia/api/v1`,
         });
         const t = await client.clientCredentials({ userId: 'svc_sync', companyId: 'acme-healthy' });
-        await new Promise((r) => setTimeout(r, 2100));
+        clock += 43_201_000;
         const raw = await fetch(`${emu.url}/ia/api/v1/objects/general-ledger/account`, {
           headers: { authorization: `Bearer ${t.accessToken}` },
         });
