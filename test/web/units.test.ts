@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { firstLoadAssets } from '../../src/bench/web.js';
 import { parseStreamEvent } from '../../src/web/api.js';
 import { validate } from '../../src/web/components/CredentialsForm.js';
 import { filterArticles, mergeHits } from '../../src/web/components/Help.js';
@@ -284,5 +285,20 @@ describe('precheck list', () => {
       'sender.authorization',
       'endpoint.reachable',
     ]);
+  });
+});
+
+describe('size benchmark', () => {
+  it('finds the module scripts, modulepreloads and stylesheets of the built page', () => {
+    const html = `<!doctype html><html><head>
+      <script type="module" crossorigin src="/assets/index-a1.js"></script>
+      <link rel="modulepreload" crossorigin href="/assets/vendor-b2.js">
+      <link rel="stylesheet" href='/assets/index-c3.css'>
+      <link rel="icon" href="data:,">
+      <script>inline()</script></head><body></body></html>`;
+    expect(firstLoadAssets(html)).toEqual({
+      scripts: ['/assets/index-a1.js', '/assets/vendor-b2.js'],
+      styles: ['/assets/index-c3.css'],
+    });
   });
 });
