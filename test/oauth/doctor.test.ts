@@ -204,3 +204,37 @@ describe('doctor, OAuth client-credentials mode', () => {
     expect(all).toContain('[REDACTED]');
   });
 });
+
+describe('doctor under other token-endpoint behaviours (U13, U14)', () => {
+  for (const behaviours of [
+    { tokenErrorShape: 'oauth', rest1216Status: 400, partnerUserStatus: 401, partnerUserDash: 'hyphen' },
+    { tokenErrorShape: 'A', tokenGw0011Status: 403 },
+    { tokenErrorShape: 'C' },
+  ] as const) {
+    it(`names the same causes with ${JSON.stringify(behaviours)}`, async () => {
+      const emu = await emulator(behaviours);
+      try {
+        const base = {
+          apiUrl: `${emu.url}/ia/api/v1`,
+          clientId: PROD_CLIENT,
+          clientSecret: PROD_SECRET,
+          userId: 'svc_sync',
+        };
+        const cause = async (over: Partial<ConnectionCredentials>) =>
+          (await diagnoseOAuth({ credentials: { ...base, ...over } })).findings.find(
+            (f) => f.severity === 'error',
+          )?.cause;
+        expect(await cause({ companyId: 'acme-healthy', clientSecret: 'wrong' })).toBe(
+          'oauth.invalid_client',
+        );
+        expect(await cause({ companyId: 'client-not-authorized' })).toBe('oauth.client_not_authorized');
+        expect(await cause({ companyId: 'acme-sandbox' })).toBe('oauth.scope_mismatch');
+        expect(await cause({ companyId: 'client-user-mismatch' })).toBe('oauth.partner_user_not_found');
+        expect(await cause({ companyId: 'nowhere' })).toBe('gateway.invalid_request');
+        expect(await cause({ companyId: 'acme-healthy' })).toBeUndefined();
+      } finally {
+        await emu.close();
+      }
+    });
+  }
+});
