@@ -52,6 +52,22 @@ describe('refresh, supersession and revoke', () => {
     await expect(client.refresh(connection.tokens.refreshToken!)).resolves.toBeTruthy();
   });
 
+  it('a failed refresh fails every waiting caller with one request, and the next call may try again', async () => {
+    const tokens = await authorize(client);
+    await client.revoke(tokens.refreshToken!);
+    const connection = new OAuthConnection(client, { ...tokens, expiresAt: Date.now() });
+    const before = (await stats(emu)).oauth;
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => connection.accessToken()));
+    expect(
+      results.every(
+        (r) => r.status === 'rejected' && (r.reason as IntacctRestError).kind === 'invalid_grant',
+      ),
+    ).toBe(true);
+    expect((await stats(emu)).oauth - before).toBe(1);
+    await expect(connection.accessToken()).rejects.toBeInstanceOf(IntacctRestError);
+    expect((await stats(emu)).oauth - before).toBe(2);
+  });
+
   it('a second authorization for the same user and company supersedes the first (U18)', async () => {
     const first = await authorize(client);
     const rest = new RestClient({ apiUrl: `${emu.url}/ia/api/v1`, auth: first.accessToken });
