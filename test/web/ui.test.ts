@@ -433,12 +433,26 @@ describe.skipIf(why !== null)('Connect UI in chromium', () => {
     expect(await frame.getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
   });
 
-  it('a connect link with an invalid token says so instead of showing the form', async () => {
+  it('connect links: an invalid token says so; a real connect-session link opens the form', async () => {
     const page = await newPage();
     await page.goto(`${server.url}/?token=ct_not_a_real_token#/connect`);
     await page.getByRole('alert').filter({ hasText: 'expired or is not valid' }).waitFor();
     expect(await page.getByLabel('Company ID').count()).toBe(0);
     await expectAccessible(page, 'invalid-token');
+
+    // A real connect-session link opens the form, and the token leaves the address bar.
+    const made = await fetch(`${server.url}/api/connect-sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ customerRef: 'web-test' }),
+    });
+    expect(made.status).toBe(201);
+    const { url, token } = (await made.json()) as { url: string; token: string };
+    const linked = await newPage();
+    await linked.goto(`${url}#/connect`);
+    await linked.getByLabel('Company ID').waitFor();
+    expect(linked.url()).not.toContain(token);
+    expect(linked.url()).toContain('#/connect');
   });
 
   it('guided setup screens pass axe in light and dark, and the theme toggle switches', async () => {
