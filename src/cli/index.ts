@@ -1,15 +1,24 @@
 import { Command, CommanderError } from 'commander';
-import { registerDoctor } from './commands/doctor.js';
-import { registerEmulator } from './commands/emulator.js';
-import { registerExplain } from './commands/explain.js';
-import { registerKeys } from './commands/keys.js';
-import { registerServe } from './commands/serve.js';
 import { type CliIO, defaultIO, UsageError } from './context.js';
 
 /** A command's action resolves to its exit status; commands that run until a signal resolve when it comes. */
 export type SetExit = (code: number) => void;
 
-export function buildProgram(io: CliIO, setExit: SetExit): Command {
+type Register = (program: Command, io: CliIO, setExit: SetExit) => void;
+
+/**
+ * Each command's module is loaded only when that command runs: the server and the emulator pull in
+ * Fastify, Kysely and more, which would slow `explain` or `doctor` down for nothing.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  emulator: () => import('./commands/emulator.js').then((m) => m.registerEmulator),
+  doctor: () => import('./commands/doctor.js').then((m) => m.registerDoctor),
+  explain: () => import('./commands/explain.js').then((m) => m.registerExplain),
+  serve: () => import('./commands/serve.js').then((m) => m.registerServe),
+  keys: () => import('./commands/keys.js').then((m) => m.registerKeys),
+};
+
+export async function buildProgram(io: CliIO, setExit: SetExit, argv: string[] = []): Promise<Command> {
   const program = new Command('intacct-connect')
     .description('Connect an application to Sage Intacct, diagnose connections, and keep them healthy.')
     .version(process.env.npm_package_version ?? '0.1.0')
@@ -20,19 +29,21 @@ export function buildProgram(io: CliIO, setExit: SetExit): Command {
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(s),
     });
-  registerEmulator(program, io, setExit);
-  registerDoctor(program, io, setExit);
-  registerExplain(program, io, setExit);
-  registerServe(program, io, setExit);
-  registerKeys(program, io, setExit);
+  const first = argv[0];
+  const wanted = first && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+  for (const name of wanted) (await COMMANDS[name]!())(program, io, setExit);
   return program;
 }
 
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
+  const program = await buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    argv,
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
