@@ -163,6 +163,7 @@ export const m = {
   },
   checks: {
     heading: 'Checking your connection',
+    doneHeading: 'Connection checks',
     listLabel: 'Connection checks',
     status: {
       pending: 'Waiting',

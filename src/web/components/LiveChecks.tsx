@@ -63,7 +63,7 @@ export function LiveChecks({
   const others = findings.filter((f) => f !== root);
   return (
     <section aria-labelledby="checks-heading" className="live">
-      <h3 id="checks-heading">{m.checks.heading}</h3>
+      <h3 id="checks-heading">{run.phase === 'running' ? m.checks.heading : m.checks.doneHeading}</h3>
       <CheckList checks={run.checks} label={m.checks.listLabel} />
       {/* Announces one line per change, instead of re-reading the whole list. */}
       <p className="visually-hidden" aria-live="polite" aria-atomic="true">
