@@ -81,6 +81,19 @@ export function App() {
   const embedded = isEmbedded();
   useFocusOnChange(mainRef, route.name);
 
+  // Each screen has its own document title, so history entries and screen readers can tell them apart.
+  useEffect(() => {
+    const screen =
+      route.name === 'help'
+        ? m.help.title
+        : route.name === 'dashboard'
+          ? m.dashboard.title
+          : route.name === 'setup'
+            ? m.nav.setup
+            : m.oauthResult.heading;
+    document.title = m.pageTitle(screen);
+  }, [route.name]);
+
   useEffect(() => {
     post({ event: 'ready' });
     const onHide = () => {

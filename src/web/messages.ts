@@ -6,6 +6,7 @@
 
 export const m = {
   appTitle: 'Intacct Connect',
+  pageTitle: (screen: string) => `${screen} – Intacct Connect`,
   skipToContent: 'Skip to main content',
   nav: {
     label: 'Main',

@@ -302,6 +302,7 @@ describe.skipIf(why !== null)('Connect UI in chromium', () => {
       articles.articles.length,
     );
     await expectAccessible(page, 'help-dark');
+    expect(await page.title()).toBe('Help centre – Intacct Connect');
     await page.getByLabel('Search help').fill('locked');
     await page.waitForFunction(
       (n) => document.querySelectorAll('.article-list a').length < n,
