@@ -113,6 +113,8 @@ export const m = {
         `${appName} needs exactly these permissions. How you grant them depends on your company’s permission type.`,
       detectHint:
         'How to tell: if a user’s form in Company › Admin › Users has a Roles table, your company is role-based. If it does not, and saving a user opens “User application subscriptions”, it is user-based.',
+      detected: (model: 'role' | 'user') =>
+        `Your last connection check showed that your company is ${model === 'role' ? 'role-based' : 'user-based'}; the steps below are for that type.`,
       typeLegend: 'Your company’s permission type',
       roleBased: 'Role-based company',
       userBased: 'User-based company',

@@ -102,3 +102,18 @@ export function precheckRelevant<T extends { id: string; status: string }>(check
       c.id.startsWith('sender.'),
   );
 }
+
+/**
+ * The company's permission type, when a finished run revealed it: the doctor records it on permission
+ * findings, and "no role" only happens in role-based companies. Null when nothing said so.
+ */
+export function detectPermissionModel(
+  findings: { cause: string; evidence?: Record<string, unknown> }[] | undefined,
+): 'role' | 'user' | null {
+  for (const f of findings ?? []) {
+    const model = f.evidence?.permissionModel;
+    if (model === 'role' || model === 'user') return model;
+    if (f.cause === 'permission.no_role') return 'role';
+  }
+  return null;
+}

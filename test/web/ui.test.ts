@@ -155,6 +155,11 @@ describe.skipIf(why !== null)('Connect UI in chromium', () => {
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await page.getByRole('article', { name: root.title }).waitFor();
     expect(await count()).toBe(before);
+    // The run revealed a role-based company: the permissions step now says so and shows the role steps.
+    await page.goto(`${server.url}/#/setup/permissions`);
+    await page.getByText('showed that your company is role-based').waitFor();
+    expect(await page.getByLabel('Role-based company').isChecked()).toBe(true);
+    await page.getByRole('link', { name: 'Role and permissions (problem found)' }).waitFor();
   });
 
   it('sender not authorized: the precheck and the connect flow both name the cause and its fix', async () => {

@@ -6,7 +6,13 @@ import { filterArticles, mergeHits } from '../../src/web/components/Help.js';
 import { groupRequirements, STEPS, stepFrom } from '../../src/web/components/Setup.js';
 import { targetOrigin, toMessage } from '../../src/web/embed.js';
 import { m } from '../../src/web/messages.js';
-import { applyProgress, precheckRelevant, settle, stepVerdicts } from '../../src/web/progress.js';
+import {
+  applyProgress,
+  detectPermissionModel,
+  precheckRelevant,
+  settle,
+  stepVerdicts,
+} from '../../src/web/progress.js';
 import { href, parseHash } from '../../src/web/router.js';
 import { SseParser } from '../../src/web/sse.js';
 
@@ -300,5 +306,19 @@ describe('size benchmark', () => {
       scripts: ['/assets/index-a1.js', '/assets/vendor-b2.js'],
       styles: ['/assets/index-c3.css'],
     });
+  });
+});
+
+describe('permission type detection', () => {
+  it('reads the type from permission findings and says nothing otherwise', () => {
+    expect(detectPermissionModel(undefined)).toBeNull();
+    expect(detectPermissionModel([{ cause: 'user.locked_out' }])).toBeNull();
+    expect(
+      detectPermissionModel([{ cause: 'permission.missing', evidence: { permissionModel: 'user' } }]),
+    ).toBe('user');
+    expect(
+      detectPermissionModel([{ cause: 'permission.missing', evidence: { permissionModel: 'unknown' } }]),
+    ).toBeNull();
+    expect(detectPermissionModel([{ cause: 'permission.no_role' }])).toBe('role');
   });
 });

@@ -2,7 +2,13 @@ import { type FormEvent, useRef, useState } from 'react';
 import type { CheckResult, Finding } from '../../shared/report.js';
 import { api, type ConnectConfig, type RequirementView } from '../api.js';
 import { m } from '../messages.js';
-import { precheckRelevant, type StepVerdict, settle, stepVerdicts } from '../progress.js';
+import {
+  detectPermissionModel,
+  precheckRelevant,
+  type StepVerdict,
+  settle,
+  stepVerdicts,
+} from '../progress.js';
 import { href } from '../router.js';
 import { type Credentials, CredentialsForm } from './CredentialsForm.js';
 import { CopyField, errorText, Notice, Steps, useFocusOnChange } from './common.js';
@@ -188,7 +194,12 @@ function StepBody(props: {
         </>
       );
     case 'permissions':
-      return <Permissions config={config} />;
+      return (
+        <Permissions
+          config={config}
+          detected={props.run?.phase === 'done' ? detectPermissionModel(props.run.report?.findings) : null}
+        />
+      );
     case 'entity':
       return (
         <>
@@ -295,14 +306,18 @@ export function groupRequirements(requirements: RequirementView[]): PermissionRo
   );
 }
 
-function Permissions({ config }: { config: ConnectConfig }) {
+function Permissions({ config, detected }: { config: ConnectConfig; detected: 'role' | 'user' | null }) {
   const p = m.setup.permissions;
-  const [model, setModel] = useState<'role' | 'user'>('role');
+  const [model, setModel] = useState<'role' | 'user'>(detected ?? 'role');
   const rows = groupRequirements(config.requirements);
   return (
     <>
       <p>{p.lead(config.appName)}</p>
-      <p className="muted">{p.detectHint}</p>
+      {detected ? (
+        <Notice kind="info">{p.detected(detected)}</Notice>
+      ) : (
+        <p className="muted">{p.detectHint}</p>
+      )}
       <fieldset className="radio-group">
         <legend>{p.typeLegend}</legend>
         <label>
