@@ -30,6 +30,8 @@ interface DoctorFlags {
   transcript?: string;
   supportBundle?: string;
   timeout?: string;
+  callbackPort?: string;
+  redirectUri?: string;
   oauthLogin?: boolean;
   scope?: string;
 }
@@ -119,6 +121,11 @@ export function registerDoctor(program: Command, io: CliIO, setExit: SetExit): v
     .option('--support-bundle <file>', 'write a Markdown bundle for a Sage support case')
     .option('--timeout <ms>', 'per-request timeout in milliseconds (default 30000)')
     .option('--oauth-login', 'diagnose the OAuth authorization-code flow through a browser sign-in')
+    .option('--callback-port <port>', 'with --oauth-login: local port of the callback server (default 3000)')
+    .option(
+      '--redirect-uri <url>',
+      'with --oauth-login: the registered redirect URI (default http://127.0.0.1:<callback-port>/oauth/callback)',
+    )
     .action(async (flags: DoctorFlags) => {
       const report = await runDoctor(flags, io);
       setExit(report.ok ? EXIT.ok : EXIT.problems);
@@ -209,11 +216,16 @@ async function runDoctor(flags: DoctorFlags, io: CliIO): Promise<DoctorReport> {
       const specifier = '../../doctor/oauth/login.js';
       const mod = (await import(specifier)) as {
         oauthLoginDiagnosis: (
-          o: DoctorOptions & { openBrowser?: (url: string) => void },
+          o: DoctorOptions & {
+            openBrowser?: (url: string) => void;
+            callbackPort?: number;
+            redirectUri?: string;
+          },
         ) => Promise<DoctorReport>;
       };
       report = await mod.oauthLoginDiagnosis({
         ...doctorOptions,
+        ...oauthLoginOptions(flags),
         openBrowser: (url) => io.stderr.write(`Open this address in a browser to sign in:\n  ${url}\n`),
       });
     } else {
@@ -241,4 +253,22 @@ async function runDoctor(flags: DoctorFlags, io: CliIO): Promise<DoctorReport> {
   if (flags.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else io.stdout.write(`\n${renderReport(report, style)}`);
   return report;
+}
+
+function oauthLoginOptions(flags: DoctorFlags): { callbackPort?: number; redirectUri?: string } {
+  const out: { callbackPort?: number; redirectUri?: string } = {};
+  if (flags.callbackPort !== undefined) {
+    const port = Number(flags.callbackPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--callback-port: expected a port number 0-65535 (got "${flags.callbackPort}")`);
+    }
+    out.callbackPort = port;
+  }
+  if (flags.redirectUri !== undefined) {
+    if (!URL.canParse(flags.redirectUri)) {
+      throw new UsageError(`--redirect-uri: expected an absolute URL (got "${flags.redirectUri}")`);
+    }
+    out.redirectUri = flags.redirectUri;
+  }
+  return out;
 }
