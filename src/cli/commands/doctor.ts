@@ -134,6 +134,7 @@ export function registerDoctor(program: Command, io: CliIO, setExit: SetExit): v
 
 async function runDoctor(flags: DoctorFlags, io: CliIO): Promise<DoctorReport> {
   const scope = flags.scope ?? 'full';
+  const loginOptions = oauthLoginOptions(flags);
   let timeoutMs: number | undefined;
   if (flags.timeout !== undefined) {
     timeoutMs = Number(flags.timeout);
@@ -225,7 +226,7 @@ async function runDoctor(flags: DoctorFlags, io: CliIO): Promise<DoctorReport> {
       };
       report = await mod.oauthLoginDiagnosis({
         ...doctorOptions,
-        ...oauthLoginOptions(flags),
+        ...loginOptions,
         openBrowser: (url) => io.stderr.write(`Open this address in a browser to sign in:\n  ${url}\n`),
       });
     } else {
