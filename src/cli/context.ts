@@ -27,3 +27,16 @@ export function defaultIO(): CliIO {
     cwd: process.cwd(),
   };
 }
+
+/** Resolves on the first SIGINT or SIGTERM, for commands that run until they are told to stop. */
+export function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startEmulator } from '../../emulator/server.js';
 import { loadDemoWorld, loadWorldFile, WorldError } from '../../emulator/world/load.js';
 import type { World } from '../../emulator/world/schema.js';
-import { type CliIO, UsageError } from '../context.js';
+import { type CliIO, UsageError, untilSignal } from '../context.js';
 import type { SetExit } from '../index.js';
 
 function parsePort(value: string): number {
@@ -35,15 +35,7 @@ export function registerEmulator(program: Command, io: CliIO, setExit: SetExit):
         throw new UsageError(`cannot listen on ${opts.host}:${port}: ${(error as Error).message}`);
       }
       io.stdout.write(`Intacct emulator listening on ${running.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilSignal();
       await running.close();
       setExit(0);
     });

@@ -12,7 +12,7 @@ import {
 } from '../../server/config.js';
 import { keyringFromEnv, SecretKeyError } from '../../server/crypto.js';
 import { DatabaseUrlError, parseDatabaseUrl } from '../../server/db.js';
-import { type CliIO, UsageError } from '../context.js';
+import { type CliIO, UsageError, untilSignal } from '../context.js';
 import type { SetExit } from '../index.js';
 
 interface ServeFlags {
@@ -213,15 +213,7 @@ async function serve(flags: ServeFlags, io: CliIO): Promise<number> {
     out.write('INTACCT_CONNECT_API_KEY is not set: the management API answers 401 to everyone.\n');
   out.write(`Intacct Connect listening on ${server.url}\n`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   await server.close();
   await emulator?.close();
   return 0;

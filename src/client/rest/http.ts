@@ -1,20 +1,9 @@
+import type { TranscriptEntry } from '../../shared/report.js';
 import { IntacctNetworkError } from './errors.js';
 import { redactBody, redactHeaders, redactUrl } from './redact.js';
 
 /** One HTTP exchange, already redacted; what transcripts and round-trip counters consume. */
-export interface Exchange {
-  at: string;
-  api: 'oauth' | 'rest';
-  method: string;
-  url: string;
-  requestHeaders: Record<string, string>;
-  requestBody: string;
-  status: number | null;
-  responseHeaders: Record<string, string>;
-  responseBody: string;
-  ms: number;
-  error?: string;
-}
+export type Exchange = TranscriptEntry & { api: 'oauth' | 'rest' };
 
 export interface HttpOptions {
   fetch?: typeof globalThis.fetch;
