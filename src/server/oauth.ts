@@ -66,7 +66,7 @@ export function createOAuthProvider(o: OAuthProviderOptions): OAuthProvider {
         },
         input.connectSessionId ? `connect:${input.connectSessionId}` : 'oauth',
         { connectSessionId: input.connectSessionId, customerRef: input.customerRef ?? null },
-        { refreshToken: tokens.refreshToken },
+        { refreshToken: tokens.refreshToken, accessToken: tokens.accessToken },
       );
       return outcome.id;
     },

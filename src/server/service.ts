@@ -178,12 +178,19 @@ export class ConnectionService {
     return this.d.storage.db;
   }
 
-  private credentialsFor(stored: StoredCredentials, mode: string): ConnectionCredentials {
+  private credentialsFor(
+    stored: StoredCredentials,
+    mode: string,
+    accessToken?: string,
+  ): ConnectionCredentials {
     const c = this.d.config;
     if (mode === 'oauth') {
-      // The doctor diagnoses an OAuth connection through the client-credentials grant for the same
-      // company and user; the stored refresh token stays untouched for the application to use.
+      // An authorization-code connection is diagnosed with its own grant: the fresh access token right
+      // after the exchange, later a refresh (the rotated refresh token is stored again by the caller).
+      // Without a refresh token, the client-credentials grant for the same company and user is used.
       return {
+        ...(stored.refreshToken ? { refreshToken: stored.refreshToken } : {}),
+        ...(accessToken ? { accessToken } : {}),
         ...(c.apiUrl ? { apiUrl: c.apiUrl } : {}),
         ...(c.endpointUrl ? { endpointUrl: c.endpointUrl } : {}),
         ...(c.clientId ? { clientId: c.clientId } : {}),
@@ -211,10 +218,13 @@ export class ConnectionService {
     options: CallOptions = {},
     scope: 'full' | 'company' = 'full',
     mode = 'xml',
+    accessToken?: string,
   ): Promise<DoctorReport> {
     this.d.secrets.addTransient(stored.userPassword);
     this.d.secrets.addTransient(stored.refreshToken);
-    const credentials = this.credentialsFor(stored, mode);
+    this.d.secrets.addTransient(accessToken);
+    const credentials = this.credentialsFor(stored, mode, accessToken);
+    const previousRefreshToken = stored.refreshToken;
     const key = stored.companyId.trim().toLowerCase();
     const call = () =>
       this.d.diagnose({
@@ -224,6 +234,12 @@ export class ConnectionService {
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(this.d.config.timeoutMs ? { timeoutMs: this.d.config.timeoutMs } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        // Refresh tokens rotate: keep the newest on `stored` so the caller seals it again.
+        onTokens: (tokens) => {
+          this.d.secrets.addTransient(tokens.accessToken);
+          this.d.secrets.addTransient(tokens.refreshToken);
+          if (tokens.refreshToken) stored.refreshToken = tokens.refreshToken;
+        },
       });
     const gate = this.d.gate;
     const report = await this.limiter.run(key, () => (gate ? gate.run(key, call) : call()));
@@ -231,7 +247,9 @@ export class ConnectionService {
       stored.userPassword,
       this.d.config.senderPassword,
       this.d.config.clientSecret,
+      previousRefreshToken,
       stored.refreshToken,
+      accessToken,
     ]);
   }
 
@@ -239,7 +257,7 @@ export class ConnectionService {
     input: CreateInput,
     actor: Actor,
     options: CallOptions = {},
-    oauth?: { refreshToken?: string | undefined },
+    oauth?: { refreshToken?: string | undefined; accessToken?: string | undefined },
   ): Promise<CheckOutcome> {
     const mode = oauth ? 'oauth' : 'xml';
     const stored: StoredCredentials = {
@@ -249,7 +267,7 @@ export class ConnectionService {
       ...(input.entityId ? { entityId: input.entityId } : {}),
       ...(oauth?.refreshToken ? { refreshToken: oauth.refreshToken } : {}),
     };
-    const report = await this.diagnose(stored, options, 'full', mode);
+    const report = await this.diagnose(stored, options, 'full', mode, oauth?.accessToken);
     const id = `con_${randomUUID().replace(/-/g, '')}`;
     const sealed = this.d.keyring.sealJson(stored);
     const now = nowIso();
@@ -318,9 +336,18 @@ export class ConnectionService {
     const row = await this.getRow(id);
     if (!row) return undefined;
     const stored = this.d.keyring.openJson<StoredCredentials>(row.credentials);
+    const refreshTokenBefore = stored.refreshToken;
     const report = await this.diagnose(stored, options, 'full', row.mode);
     let status: string | undefined;
     await this.db.transaction().execute(async (trx) => {
+      if (stored.refreshToken !== refreshTokenBefore) {
+        const sealed = this.d.keyring.sealJson(stored);
+        await trx
+          .updateTable('connections')
+          .set({ credentials: sealed.blob, key_id: sealed.keyId })
+          .where('id', '=', id)
+          .execute();
+      }
       status = await this.applyReport(trx, id, report, trigger, actor);
     });
     this.d.onEventsQueued?.();

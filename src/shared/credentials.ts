@@ -15,6 +15,13 @@ export interface ConnectionCredentials {
   clientSecret?: string;
   /** secret */
   sessionId?: string;
+  /**
+   * secret. An authorization-code connection has no password: it is diagnosed with its refresh token
+   * (a refresh_token grant) instead of the client-credentials grant.
+   */
+  refreshToken?: string;
+  /** secret. A fresh access token, used as it is (no token request). */
+  accessToken?: string;
 }
 
 export const SECRET_CREDENTIAL_FIELDS = [

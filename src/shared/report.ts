@@ -113,6 +113,11 @@ export interface DoctorOptions {
   timeoutMs?: number;
   /** When given, every exchange is appended here, redacted. */
   transcript?: TranscriptEntry[];
+  /**
+   * Called with tokens the diagnosis obtained (OAuth mode). Refresh tokens rotate, so whoever stores the
+   * connection must keep the newest one.
+   */
+  onTokens?: (tokens: { accessToken: string; refreshToken?: string; expiresAt: number }) => void;
   /** For tests and custom transports. */
   fetch?: typeof globalThis.fetch;
   signal?: AbortSignal;

@@ -67,9 +67,16 @@ describe('OAuth connect through the server (authorization code + PKCE)', () => {
       userId: 'jane',
       customerRef: 'oauth-cust',
     });
-    expect(['connected', 'failed']).toContain(conn.body.status);
+    // Diagnosed with the grant's own tokens (jane is a regular user; client credentials would refuse her).
+    expect(conn.body.status).toBe('connected');
     const history = await server.api('GET', `/api/connections/${id}/checks`);
     expect(history.body.checks).toHaveLength(1);
+    // Each re-check refreshes the grant; refresh tokens rotate, so the newest must have been stored.
+    for (let i = 0; i < 2; i++) {
+      const again = await server.api('POST', `/api/connections/${id}/check`);
+      expect(again.status).toBe(200);
+      expect(again.body.status, JSON.stringify(again.body.report?.findings)).toBe('connected');
+    }
 
     // The same state cannot be used twice.
     const replay = await fetch(outcome.location!, { redirect: 'manual' });

@@ -1,4 +1,5 @@
 import { IntacctNetworkError, IntacctRestError } from '../../client/rest/errors.js';
+import { decodeClaims, expiryOf } from '../../client/rest/jwt.js';
 import { checkUsernameParts, type TokenSet } from '../../client/rest/oauth.js';
 import type { DoctorOptions, DoctorReport, Finding } from '../../shared/report.js';
 import { CheckTracker } from '../checks.js';
@@ -69,7 +70,9 @@ export async function diagnoseOAuth(options: DoctorOptions): Promise<DoctorRepor
   tracker.start('input.username');
   // A session ID stands in for the username (reference §3.3) when no user ID is given.
   const bySession = Boolean(c.sessionId && !c.userId);
-  const problems = bySession ? [] : checkUsernameParts(c.userId, c.companyId, c.entityId);
+  // An authorization-code connection is diagnosed with its own tokens; no username is sent.
+  const byGrant = Boolean(c.accessToken || c.refreshToken);
+  const problems = bySession || byGrant ? [] : checkUsernameParts(c.userId, c.companyId, c.entityId);
   if (problems.length) {
     tracker.finish('input.username', { status: 'fail', cause: 'oauth.malformed_username' });
     findings.push(
@@ -125,11 +128,22 @@ export async function diagnoseOAuth(options: DoctorOptions): Promise<DoctorRepor
   const t0 = Date.now();
   let tokens: TokenSet | undefined;
   try {
-    tokens = await client.clientCredentials(
-      bySession
-        ? { sessionId: c.sessionId! }
-        : { userId: c.userId!, companyId: c.companyId!, entityId: c.entityId },
-    );
+    if (c.accessToken) {
+      tokens = tokenSetOf(c.accessToken, c.refreshToken);
+    } else {
+      tokens = c.refreshToken
+        ? await client.refresh(c.refreshToken)
+        : await client.clientCredentials(
+            bySession
+              ? { sessionId: c.sessionId! }
+              : { userId: c.userId!, companyId: c.companyId!, entityId: c.entityId },
+          );
+      options.onTokens?.({
+        accessToken: tokens.accessToken,
+        ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+        expiresAt: tokens.expiresAt,
+      });
+    }
   } catch (error) {
     await explainTokenFailure(error, { options, lookup, tracker, findings, rec, client, t0 });
     tracker.finishRemaining('Not checked: no access token.');
@@ -408,4 +422,15 @@ export async function probeWithToken(
     ...probeFindings(lookup, entity.length ? entity.slice(0, 1) : blocking.length ? blocking : results),
   );
   return results;
+}
+
+/** A token set for an access token handed in by the caller (e.g. straight after a code exchange). */
+function tokenSetOf(accessToken: string, refreshToken?: string): TokenSet {
+  return {
+    accessToken,
+    ...(refreshToken ? { refreshToken } : {}),
+    tokenType: 'Bearer',
+    expiresAt: expiryOf(accessToken, undefined),
+    claims: decodeClaims(accessToken) ?? {},
+  };
 }
