@@ -89,7 +89,12 @@ async function serve(flags: ServeFlags, io: CliIO): Promise<number> {
       publicConnect: env.INTACCT_CONNECT_PUBLIC_CONNECT === 'true',
       demo: Boolean(flags.demo),
       ...(env.INTACCT_CONNECT_PUBLIC_URL ? { publicUrl: env.INTACCT_CONNECT_PUBLIC_URL } : {}),
-      ...(env.INTACCT_CONNECT_APP_NAME ? { appName: env.INTACCT_CONNECT_APP_NAME } : {}),
+      // The UI reads "Connect <app> to Sage Intacct"; the demo stands in for an integrating product.
+      ...(env.INTACCT_CONNECT_APP_NAME
+        ? { appName: env.INTACCT_CONNECT_APP_NAME }
+        : flags.demo
+          ? { appName: 'Acme Sync (demo app)' }
+          : {}),
       ...(env.INTACCT_CONNECT_SUGGESTED_USER_ID
         ? { suggestedUserId: env.INTACCT_CONNECT_SUGGESTED_USER_ID }
         : {}),
