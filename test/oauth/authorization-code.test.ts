@@ -1,23 +1,18 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntacctRestError } from '../../src/client/rest/errors.js';
-import { IntacctOAuthClient, OAuthCallbackError } from '../../src/client/rest/oauth.js';
+import { type IntacctOAuthClient, OAuthCallbackError } from '../../src/client/rest/oauth.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
-import { browse, emulator, PROD_CLIENT, PROD_SECRET, REDIRECT, stats, testWorld } from './helpers.js';
+import { browse, emulator, JANE, PROD_CLIENT, prodClient, stats, testWorld } from './helpers.js';
 
-const jane = { companyId: 'acme-healthy', userId: 'jane', password: 'Jane-Pass-1' };
+const jane = JANE;
 
 describe('authorization-code flow over HTTP form posts', () => {
   let emu: RunningEmulator;
   let client: IntacctOAuthClient;
   beforeAll(async () => {
     emu = await emulator();
-    client = new IntacctOAuthClient({
-      clientId: PROD_CLIENT,
-      clientSecret: PROD_SECRET,
-      apiUrl: `${emu.url}/ia/api/v1`,
-      redirectUri: REDIRECT,
-    });
+    client = prodClient(emu);
   });
   afterAll(async () => emu.close());
 
@@ -158,12 +153,7 @@ describe('consent and sender authorization', () => {
   it('an admin consent authorizes the sender; a non-admin gets the error page (U21 default)', async () => {
     const emu = await emulator();
     try {
-      const client = new IntacctOAuthClient({
-        clientId: PROD_CLIENT,
-        clientSecret: PROD_SECRET,
-        apiUrl: `${emu.url}/ia/api/v1`,
-        redirectUri: REDIRECT,
-      });
+      const client = prodClient(emu);
       const r1 = await client.createAuthorizationRequest();
       const bob = await browse(r1.url, {
         companyId: 'consent-needed',
@@ -202,12 +192,7 @@ describe('consent and sender authorization', () => {
     };
     const person = { companyId: 'client-not-authorized', userId: 'jane', password: 'Jane-Pass-1' };
     const attempt = async (emu: Awaited<ReturnType<typeof emulator>>) => {
-      const client = new IntacctOAuthClient({
-        clientId: PROD_CLIENT,
-        clientSecret: PROD_SECRET,
-        apiUrl: `${emu.url}/ia/api/v1`,
-        redirectUri: REDIRECT,
-      });
+      const client = prodClient(emu);
       const r = await client.createAuthorizationRequest();
       const { code } = client.parseCallback((await browse(r.url, person)).location!, r.state);
       return client.exchangeCode({ code, codeVerifier: r.codeVerifier }).catch((e: unknown) => e);
@@ -231,12 +216,7 @@ describe('consent and sender authorization', () => {
   it('U21 redirect: a non-admin is sent back with an error', async () => {
     const emu = await emulator({ nonAdminConsentUnauthorizedSender: 'redirect' });
     try {
-      const client = new IntacctOAuthClient({
-        clientId: PROD_CLIENT,
-        clientSecret: PROD_SECRET,
-        apiUrl: `${emu.url}/ia/api/v1`,
-        redirectUri: REDIRECT,
-      });
+      const client = prodClient(emu);
       const r = await client.createAuthorizationRequest();
       const bob = await browse(r.url, { companyId: 'consent-needed', userId: 'bob', password: 'Bob-Pass-1' });
       expect(bob.location).toContain('error=unauthorized_client');
@@ -252,12 +232,7 @@ describe('expiry on the emulator clock', () => {
     let clock = Date.now();
     const emu = await startEmulator({ world: testWorld({ refreshTtlDays: 1 }), port: 0, now: () => clock });
     try {
-      const client = new IntacctOAuthClient({
-        clientId: PROD_CLIENT,
-        clientSecret: PROD_SECRET,
-        apiUrl: `${emu.url}/ia/api/v1`,
-        redirectUri: REDIRECT,
-      });
+      const client = prodClient(emu);
       const r = await client.createAuthorizationRequest();
       const { code } = client.parseCallback((await browse(r.url, jane)).location!, r.state);
       clock += 11 * 60_000;

@@ -1,3 +1,4 @@
+import { IntacctOAuthClient } from '../../src/client/rest/oauth.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
 import { loadDemoWorld } from '../../src/emulator/world/load.js';
 import type { Behaviours, World } from '../../src/emulator/world/schema.js';
@@ -7,6 +8,8 @@ export const PROD_SECRET = 'client-demo-secret';
 export const SANDBOX_CLIENT = '9a8b7c6d5e4f3a2b1c0d.app.sage.com';
 export const SANDBOX_SECRET = 'sandbox-demo-secret';
 export const REDIRECT = 'http://127.0.0.1:3000/oauth/callback';
+/** A regular (interactive) user the test world adds, for the authorize page, which refuses Web Services users. */
+export const JANE = { companyId: 'acme-healthy', userId: 'jane', password: 'Jane-Pass-1' };
 
 /** The demo world plus a few OAuth-only companies, with behaviour overrides. */
 export function testWorld(behaviours: Partial<Behaviours> = {}, edit?: (w: World) => void): World {
@@ -168,4 +171,14 @@ export async function browse(
   const location = consent.headers.get('location');
   if (location) return { location, status: consent.status, html: '' };
   return { status: consent.status, html: await consent.text() };
+}
+
+/** The production demo client, pointed at an emulator, redirecting to REDIRECT. */
+export function prodClient(emu: { url: string }): IntacctOAuthClient {
+  return new IntacctOAuthClient({
+    clientId: PROD_CLIENT,
+    clientSecret: PROD_SECRET,
+    apiUrl: `${emu.url}/ia/api/v1`,
+    redirectUri: REDIRECT,
+  });
 }

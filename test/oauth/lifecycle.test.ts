@@ -7,15 +7,16 @@ import {
   browse,
   ccForm,
   emulator,
+  JANE,
   PROD_CLIENT,
   PROD_SECRET,
   postToken,
-  REDIRECT,
+  prodClient,
   stats,
   testWorld,
 } from './helpers.js';
 
-const jane = { companyId: 'acme-healthy', userId: 'jane', password: 'Jane-Pass-1' };
+const jane = JANE;
 
 async function authorize(client: IntacctOAuthClient, person = jane): Promise<TokenSet> {
   const request = await client.createAuthorizationRequest({ scope: 'offline_access' });
@@ -28,12 +29,7 @@ describe('refresh, supersession and revoke', () => {
   let client: IntacctOAuthClient;
   beforeAll(async () => {
     emu = await emulator();
-    client = new IntacctOAuthClient({
-      clientId: PROD_CLIENT,
-      clientSecret: PROD_SECRET,
-      apiUrl: `${emu.url}/ia/api/v1`,
-      redirectUri: REDIRECT,
-    });
+    client = prodClient(emu);
   });
   afterAll(async () => emu.close());
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthLoginDiagnosis } from '../../src/doctor/oauth/login.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import type { DoctorReport } from '../../src/shared/report.js';
-import { browse, emulator, PROD_CLIENT, PROD_SECRET, stats } from './helpers.js';
+import { browse, emulator, JANE, PROD_CLIENT, PROD_SECRET, stats } from './helpers.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -13,7 +13,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const jane = { companyId: 'acme-healthy', userId: 'jane', password: 'Jane-Pass-1' };
+const jane = JANE;
 const root = (r: DoctorReport) => r.findings.find((f) => f.severity === 'error');
 
 describe('doctor --oauth-login (authorization code through the browser)', () => {
