@@ -1,3 +1,5 @@
+import { redactText as redactValues } from '../client/xml/redact.js';
+
 /**
  * Redaction for everything the doctor writes out (transcripts, bundles, details). Secrets are removed
  * both by position (the content of tags and fields that hold secrets) and by value (every planted
@@ -35,26 +37,6 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function xmlEscape(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
-
-function variants(secret: string): string[] {
-  const forms = new Set<string>([secret, xmlEscape(secret), secret.replace(/'/g, '&#039;')]);
-  try {
-    forms.add(encodeURIComponent(secret));
-    forms.add(encodeURIComponent(secret).replace(/%20/g, '+'));
-  } catch {
-    // A lone surrogate cannot be URL-encoded; the plain form is still covered.
-  }
-  return [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
-}
-
 /** Secrets shorter than this are too likely to match ordinary text; they are still masked by position. */
 const MIN_SECRET_LENGTH = 3;
 
@@ -73,13 +55,11 @@ export function redactText(text: string, secrets: readonly (string | undefined |
     out = out.replace(form, `$1${REDACTED}`);
   }
   out = out.replace(/(Authorization:\s*(?:Bearer|Basic)\s+)\S+/gi, `$1${REDACTED}`);
-  for (const secret of secrets) {
-    if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
-    for (const form of variants(secret)) {
-      out = out.replace(new RegExp(escapeRegExp(form), 'g'), REDACTED);
-    }
-  }
-  return out;
+  // By value: the client's matcher covers every escaped, encoded and re-wrapped form of a secret.
+  return redactValues(
+    out,
+    secrets.filter((v): v is string => !!v && v.length >= MIN_SECRET_LENGTH),
+  );
 }
 
 export function redactHeaders(

@@ -1,3 +1,4 @@
+import { redactText as redactValues } from '../xml/redact.js';
 /**
  * Redaction for anything that may reach a log, a transcript or an error message. OAuth traffic carries
  * secrets in form bodies, JSON bodies, headers and URLs, so each gets its own pass; the JWT pass is a
@@ -38,17 +39,11 @@ const JWT_PATTERN = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g
 
 /** Replaces every value in `text` that equals one of `known` (secrets the caller holds) and every JWT. */
 export function redactText(text: string, known: ReadonlyArray<string | undefined> = []): string {
-  let out = text;
-  for (const secret of known) {
-    if (secret && secret.length >= 4) out = out.split(secret).join(REDACTED);
-    // Form and URL encodings of the same secret appear in bodies and query strings.
-    if (secret && secret.length >= 4) {
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret) out = out.split(encoded).join(REDACTED);
-      const formEncoded = new URLSearchParams({ x: secret }).toString().slice(2);
-      if (formEncoded !== secret && formEncoded !== encoded) out = out.split(formEncoded).join(REDACTED);
-    }
-  }
+  // By value (raw, escaped, URL- and form-encoded, re-wrapped), with the XML client's matcher.
+  const out = redactValues(
+    text,
+    known.filter((v): v is string => !!v && v.length >= 4),
+  );
   return out.replace(JWT_PATTERN, REDACTED);
 }
 

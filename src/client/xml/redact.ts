@@ -61,6 +61,9 @@ function secretPattern(secret: string): string {
   const alternatives = [charwise];
   const url = encodeURIComponent(secret);
   if (url !== secret) alternatives.push(regexEscape(url), regexEscape(url.replace(/%20/g, '+')));
+  // Form bodies (application/x-www-form-urlencoded) also encode ! ' ( ) ~, unlike encodeURIComponent.
+  const form = new URLSearchParams({ x: secret }).toString().slice(2);
+  if (form !== secret && form !== url) alternatives.push(regexEscape(form));
   return alternatives.join('|');
 }
 
