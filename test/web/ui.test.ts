@@ -390,6 +390,8 @@ describe.skipIf(why !== null)('Connect UI in chromium', () => {
     await expectAccessible(page, 'dashboard-confirm-delete');
     await page.getByRole('button', { name: 'Yes, delete' }).click();
     await page.getByRole('status').filter({ hasText: 'Deleted the connection to acme-multi.' }).waitFor();
+    // The status is announced before the list is fetched again; the row goes with that refresh.
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
     expect(await row.count()).toBe(0);
     const gone = await fetch(`${server.url}/api/connections/${id}`, {
       headers: { authorization: `Bearer ${server.apiKey}` },
